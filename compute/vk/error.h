@@ -1,0 +1,27 @@
+#pragma once
+// Errors of the Vulkan runtime: every failure names what was being done and, where a
+// Vulkan call failed, its VkResult, so that a user's report says which limit was hit.
+#include <vulkan/vulkan.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace nst::vk {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, VkResult result = VK_SUCCESS)
+      : std::runtime_error(message), result_(result) {}
+  VkResult result() const { return result_; }
+
+ private:
+  VkResult result_;
+};
+
+// "VK_ERROR_OUT_OF_DEVICE_MEMORY" and so on.
+const char* result_name(VkResult result);
+
+// Throws Error("<doing>: <result name>") unless result is VK_SUCCESS.
+void check(VkResult result, const std::string& doing);
+
+}  // namespace nst::vk

@@ -1,0 +1,82 @@
+#pragma once
+// Records many dispatches into one command buffer and submits them at once: no round trip
+// to the host between dependent steps. Barriers are inserted only where a dispatch or copy
+// touches a buffer that an earlier, not yet barriered one wrote (or writes one it read).
+#include <vulkan/vulkan.h>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vk/context.h"
+#include "vk/handle.h"
+#include "vk/memory.h"
+#include "vk/pipeline.h"
+
+namespace nst::vk {
+
+struct Groups {
+  uint32_t x = 1, y = 1, z = 1;
+};
+
+// How many groups of `size` cover `count` items.
+inline uint32_t groups_for(uint64_t count, uint32_t size) {
+  return static_cast<uint32_t>((count + size - 1) / size);
+}
+
+struct Timing {
+  std::string label;
+  double ms;  // from the previous timestamp to this one
+};
+
+class Recorder {
+ public:
+  explicit Recorder(Context& context);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  Context& context() const { return context_; }
+
+  // Binds `bindings` (in the shader's binding order) and records one dispatch.
+  void dispatch(const Shader& shader, const Specialization& spec, std::initializer_list<BufferSpan> bindings,
+                const void* push, uint32_t push_bytes, Groups groups);
+  template <typename Push>
+  void dispatch(const Shader& shader, const Specialization& spec, std::initializer_list<BufferSpan> bindings,
+                const Push& push, Groups groups) {
+    dispatch(shader, spec, bindings, &push, sizeof(Push), groups);
+  }
+
+  void copy(const BufferSpan& source, const BufferSpan& destination);
+  void fill(const BufferSpan& destination, uint32_t word);
+
+  // Host data into a buffer, through a staging buffer this recorder keeps until submit.
+  void upload(const BufferSpan& destination, const void* data, size_t bytes);
+  // A buffer's contents into a staging buffer; read() them after submit().
+  size_t download(const BufferSpan& source, size_t bytes);
+  void read(size_t download, void* data, size_t bytes) const;
+
+  // A GPU timestamp; after submit, timings() gives the time between consecutive ones.
+  void timestamp(const std::string& label);
+  std::vector<Timing> timings() const;
+
+  // Ends recording, submits, waits. A recorder is submitted once.
+  void submit();
+
+ private:
+  void before_access(const std::vector<std::pair<VkBuffer, Access>>& accesses);
+  void check_span(const Shader& shader, size_t binding, const BufferSpan& span) const;
+
+  Context& context_;
+  VkCommandBuffer commands_ = VK_NULL_HANDLE;
+  bool submitted_ = false;
+  std::vector<VkBuffer> written_;  // since the last barrier
+  std::vector<VkBuffer> read_;
+  std::vector<std::unique_ptr<Buffer>> staging_;
+  std::vector<const Buffer*> downloads_;
+  UniqueQueryPool queries_;
+  std::vector<std::string> labels_;
+};
+
+}  // namespace nst::vk
