@@ -137,6 +137,11 @@ void Recorder::dispatch(const Shader& shader, const Specialization& spec, std::i
   vkCmdDispatch(commands_, groups.x, groups.y, groups.z);
 }
 
+BufferSpan Recorder::scratch(VkDeviceSize bytes, const std::string& what) {
+  staging_.push_back(std::make_unique<Buffer>(context_, bytes, MemoryUse::device, what));
+  return whole(*staging_.back());
+}
+
 void Recorder::copy(const BufferSpan& source, const BufferSpan& destination) {
   if (source.size != destination.size) throw Error("copy between ranges of different sizes");
   before_access({{source.buffer->handle(), Access::read}, {destination.buffer->handle(), Access::write}});

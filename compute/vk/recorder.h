@@ -48,6 +48,10 @@ class Recorder {
     dispatch(shader, spec, bindings, &push, sizeof(Push), groups);
   }
 
+  // Device memory for intermediate results (e.g. partial sums) that lives as long as this
+  // recorder, so that an op can record work needing scratch space without owning any.
+  BufferSpan scratch(VkDeviceSize bytes, const std::string& what);
+
   void copy(const BufferSpan& source, const BufferSpan& destination);
   void fill(const BufferSpan& destination, uint32_t word);
 
@@ -73,7 +77,7 @@ class Recorder {
   bool submitted_ = false;
   std::vector<VkBuffer> written_;  // since the last barrier
   std::vector<VkBuffer> read_;
-  std::vector<std::unique_ptr<Buffer>> staging_;
+  std::vector<std::unique_ptr<Buffer>> staging_;  // staging and scratch buffers
   std::vector<const Buffer*> downloads_;
   UniqueQueryPool queries_;
   std::vector<std::string> labels_;
