@@ -1,0 +1,47 @@
+#include "ops/color.h"
+
+#include "net_to_rgb.spv.h"
+#include "ops/launch.h"
+#include "rgb_to_net.spv.h"
+#include "vk/error.h"
+
+namespace nst::ops {
+namespace {
+
+struct Push {
+  uint32_t pixels;
+};
+
+const vk::Shader kRgbToNet{NST_SPIRV(rgb_to_net), {kRead, kWrite}, sizeof(Push)};
+const vk::Shader kNetToRgb{NST_SPIRV(net_to_rgb), {kRead, kWrite}, sizeof(Push)};
+
+// Throws unless `rgb` is h×w×3 interleaved and `net` the matching 3×h×w planar tensor.
+void require_image_pair(const char* op, const Tensor& rgb, const Tensor& net) {
+  const Shape& image = rgb.shape();
+  const Shape planar{3, image.c, image.h};  // Shape{h, w, 3} keeps rows in c, columns in h
+  if (image.w != 3 || !(net.shape() == planar)) {
+    throw vk::Error(std::string(op) + ": '" + rgb.name() + "' (" + image.str() + ") must be rows×columns×3 and '" +
+                    net.name() + "' (" + net.shape().str() + ") 3×rows×columns");
+  }
+}
+
+// One invocation per pixel.
+void dispatch(vk::Recorder& rec, const vk::Shader& shader, std::initializer_list<vk::BufferSpan> bindings,
+              const Tensor& net) {
+  const uint64_t pixels = net.shape().plane();
+  rec.dispatch(shader, elementwise_spec(), bindings, Push{uint32_t(pixels)}, elementwise_groups(pixels));
+}
+
+}  // namespace
+
+void rgb_to_net(vk::Recorder& rec, const Tensor& rgb, Tensor& net) {
+  require_image_pair("rgb_to_net", rgb, net);
+  dispatch(rec, kRgbToNet, {rgb.span(), net.span()}, net);
+}
+
+void net_to_rgb(vk::Recorder& rec, const Tensor& net, Tensor& rgb) {
+  require_image_pair("net_to_rgb", rgb, net);
+  dispatch(rec, kNetToRgb, {net.span(), rgb.span()}, net);
+}
+
+}  // namespace nst::ops

@@ -1,0 +1,162 @@
+// ops::rgb_to_net and ops::net_to_rgb against a double-precision reference.
+#include "ops/color.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <tuple>
+
+#include "support/kernel_test.h"
+#include "vk/error.h"
+
+namespace nst::test {
+namespace {
+
+struct ImageSize {
+  uint32_t h, w;
+  uint64_t pixels() const { return uint64_t{h} * w; }
+};
+
+Shape interleaved(const ImageSize& size) { return {size.h, size.w, 3}; }  // rows, columns, R G B
+Shape planar(const ImageSize& size) { return {3, size.h, size.w}; }       // B, G, R planes
+
+// The mean pixel of the network's input space, in its B, G, R order.
+constexpr double kMeanBgr[3] = {103.939, 116.779, 123.68};
+
+// Interleaved channel (R 0, G 1, B 2) of plane (B 0, G 1, R 2).
+size_t rgb_channel(size_t plane) { return 2 - plane; }
+
+std::vector<double> reference_to_net(const ImageSize& size, const std::vector<float>& rgb) {
+  std::vector<double> net(planar(size).count());
+  for (size_t p = 0; p < size.pixels(); ++p) {
+    for (size_t plane = 0; plane < 3; ++plane) {
+      net[plane * size.pixels() + p] = 255.0 * rgb[3 * p + rgb_channel(plane)] - kMeanBgr[plane];
+    }
+  }
+  return net;
+}
+
+std::vector<double> reference_to_rgb(const ImageSize& size, const std::vector<float>& net) {
+  std::vector<double> rgb(interleaved(size).count());
+  for (size_t p = 0; p < size.pixels(); ++p) {
+    for (size_t plane = 0; plane < 3; ++plane) {
+      const double value = (net[plane * size.pixels() + p] + kMeanBgr[plane]) / 255.0;
+      rgb[3 * p + rgb_channel(plane)] = std::clamp(value, 0.0, 1.0);
+    }
+  }
+  return rgb;
+}
+
+// One direction of the conversion: its kernel, its tensors' shapes, the range test inputs
+// are drawn from, and the reference.
+struct Conversion {
+  const char* name;
+  void (*op)(vk::Recorder&, const Tensor& from, Tensor& to);
+  Shape (*from)(const ImageSize&);
+  Shape (*to)(const ImageSize&);
+  float lo, hi;
+  std::vector<double> (*reference)(const ImageSize&, const std::vector<float>&);
+};
+
+void PrintTo(const Conversion& conversion, std::ostream* os) { *os << conversion.name; }
+
+const Conversion kToNet{"to_net", ops::rgb_to_net, interleaved, planar, 0.0f, 1.0f, reference_to_net};
+// Network values beyond both ends of the displayable range (0..255 minus a mean of
+// 104..124), so that clamping is exercised too.
+const Conversion kToRgb{"to_rgb", ops::net_to_rgb, planar, interleaved, -150.0f, 160.0f, reference_to_rgb};
+
+std::vector<float> device_convert(vk::Context& ctx, const Conversion& conversion, const ImageSize& size,
+                                  const std::vector<float>& values) {
+  Tensor from = make_tensor(ctx, conversion.from(size), values);
+  Tensor to(ctx, conversion.to(size), "converted");
+  run(ctx, [&](vk::Recorder& rec) { conversion.op(rec, from, to); });
+  return to.download();
+}
+
+std::vector<double> widened(const std::vector<float>& values) { return {values.begin(), values.end()}; }
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// A scale, an offset and a division in single precision: only rounding differs.
+constexpr double kTolerance = 1e-6;
+
+std::string size_name(const ImageSize& size) { return std::to_string(size.h) + "x" + std::to_string(size.w); }
+
+const auto kSizes = ::testing::Values(ImageSize{1, 1}, ImageSize{2, 2}, ImageSize{5, 7}, ImageSize{17, 33},
+                                      ImageSize{33, 17}, ImageSize{3, 256}, ImageSize{1031, 1031});
+
+class Convert : public KernelTest, public ::testing::WithParamInterface<std::tuple<Conversion, ImageSize>> {
+ protected:
+  const Conversion& conversion() const { return std::get<0>(GetParam()); }
+  ImageSize size() const { return std::get<1>(GetParam()); }
+};
+
+TEST_P(Convert, MatchesReference) {
+  const auto values = random_values(conversion().from(size()).count(), 1, conversion().lo, conversion().hi);
+  Tensor from = make_tensor(ctx(), conversion().from(size()), values);
+  Guarded to(ctx(), conversion().to(size()));
+  run(ctx(), [&](vk::Recorder& rec) { conversion().op(rec, from, to); });
+  EXPECT_LE(normalized_error(to.download(), conversion().reference(size(), values)), kTolerance);
+  EXPECT_TRUE(to.guards_intact());
+}
+
+TEST_P(Convert, IsDeterministic) {
+  const auto values = random_values(conversion().from(size()).count(), 2, conversion().lo, conversion().hi);
+  EXPECT_TRUE(same_bits(device_convert(ctx(), conversion(), size(), values),
+                        device_convert(ctx(), conversion(), size(), values)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, Convert, ::testing::Combine(::testing::Values(kToNet, kToRgb), kSizes),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" +
+                                  size_name(std::get<1>(info.param));
+                         });
+
+class RoundTrip : public KernelTest, public ::testing::WithParamInterface<ImageSize> {};
+
+TEST_P(RoundTrip, RestoresImage) {
+  const ImageSize size = GetParam();
+  const auto rgb = random_values(interleaved(size).count(), 3, 0.0f, 1.0f);
+  const auto restored = device_convert(ctx(), kToRgb, size, device_convert(ctx(), kToNet, size, rgb));
+  EXPECT_LE(normalized_error(restored, widened(rgb)), kTolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, RoundTrip, kSizes, [](const auto& info) { return size_name(info.param); });
+
+class ColorExact : public KernelTest {};
+
+TEST_F(ColorExact, PrimaryColoursKeepChannelOrder) {
+  const ImageSize size{1, 3};
+  const std::vector<float> red_green_blue{1, 0, 0, 0, 1, 0, 0, 0, 1};
+  const auto net = device_convert(ctx(), kToNet, size, red_green_blue);
+  // Planes B, G, R; within each, the red, green and blue pixel.
+  const std::vector<double> want{-103.939,       -103.939,        255.0 - 103.939,  //
+                                 -116.779,       255.0 - 116.779, -116.779,         //
+                                 255.0 - 123.68, -123.68,         -123.68};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(net[i], want[i], 1e-4) << "element " << i;
+  EXPECT_EQ(device_convert(ctx(), kToRgb, size, net), red_green_blue);
+}
+
+TEST_F(ColorExact, ClampsOutOfRangeValues) {
+  const ImageSize size{1, 2};
+  // Pixel 0 far below the range in every channel, pixel 1 far above.
+  const std::vector<float> net{-1000, 1000, -1000, 1000, -1000, 1000};
+  EXPECT_EQ(device_convert(ctx(), kToRgb, size, net), (std::vector<float>{0, 0, 0, 1, 1, 1}));
+}
+
+TEST_F(ColorExact, WrongShapesThrow) {
+  Tensor rgb(ctx(), {4, 6, 3}, "rgb");
+  Tensor net(ctx(), {3, 4, 6}, "net");
+  Tensor transposed(ctx(), {3, 6, 4}, "transposed net");
+  Tensor planar_as_rgb(ctx(), {3, 4, 6}, "planar rgb");
+  vk::Recorder rec(ctx());
+  EXPECT_THROW(ops::rgb_to_net(rec, rgb, transposed), vk::Error);
+  EXPECT_THROW(ops::net_to_rgb(rec, transposed, rgb), vk::Error);
+  EXPECT_THROW(ops::rgb_to_net(rec, planar_as_rgb, net), vk::Error);
+  EXPECT_THROW(ops::net_to_rgb(rec, net, planar_as_rgb), vk::Error);
+}
+
+}  // namespace
+}  // namespace nst::test
