@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 #extension GL_KHR_shader_subgroup_basic : require
 // out = relu?(conv3x3(in, w) + b), stride 1, zero padding 1, shaped for lavapipe: input
@@ -29,8 +30,8 @@ void main() {
   const uint lane_tap = min(gl_SubgroupInvocationID, 8u);
 
   vec4 acc[ROWS][COLUMNS];
-  for (uint r = 0; r < ROWS; ++r)
-    for (uint c = 0; c < COLUMNS; ++c) acc[r][c] = vec4(0);
+  [[unroll]] for (uint r = 0; r < ROWS; ++r)
+    [[unroll]] for (uint c = 0; c < COLUMNS; ++c) acc[r][c] = vec4(0);
 
   // Every lane runs every iteration, also lanes past the image's edge: shuffles need them.
   for (uint ci = 0; ci < p.cin; ++ci) {
@@ -38,32 +39,32 @@ void main() {
     const vec4 lane_weight = imageLoad(w, weights + int(lane_tap));
     const int channel = int(ci * plane);
     float window[ROWS + 2][COLUMNS + 2];
-    for (uint r = 0; r < ROWS + 2; ++r) {
+    [[unroll]] for (uint r = 0; r < ROWS + 2; ++r) {
       const int gy = y0 + int(r) - 1;
-      for (uint c = 0; c < COLUMNS + 2; ++c) {
+      [[unroll]] for (uint c = 0; c < COLUMNS + 2; ++c) {
         const int gx = x0 + int(c) - 1;
         const bool inside = gy >= 0 && gy < height && gx >= 0 && gx < width;
         const float v = imageLoad(x, inside ? channel + gy * width + gx : 0).r;
         window[r][c] = inside ? v : 0.0;
       }
     }
-    for (uint tap = 0; tap < 9; ++tap) {
+    [[unroll]] for (uint tap = 0; tap < 9; ++tap) {
       const vec4 wv = tap < gl_SubgroupSize ? subgroupShuffle(lane_weight, tap) : imageLoad(w, weights + int(tap));
       const uint ky = tap / 3, kx = tap % 3;
-      for (uint r = 0; r < ROWS; ++r)
-        for (uint c = 0; c < COLUMNS; ++c) acc[r][c] += wv * window[r + ky][c + kx];
+      [[unroll]] for (uint r = 0; r < ROWS; ++r)
+        [[unroll]] for (uint c = 0; c < COLUMNS; ++c) acc[r][c] += wv * window[r + ky][c + kx];
     }
   }
 
   const vec4 bias = b[group];
-  for (uint r = 0; r < ROWS; ++r) {
+  [[unroll]] for (uint r = 0; r < ROWS; ++r) {
     const int gy = y0 + int(r);
-    for (uint c = 0; c < COLUMNS; ++c) {
+    [[unroll]] for (uint c = 0; c < COLUMNS; ++c) {
       const int gx = x0 + int(c);
       if (gy >= height || gx >= width) continue;
       vec4 v = acc[r][c] + bias;
       if (RELU != 0) v = max(v, vec4(0));
-      for (uint k = 0; k < 4; ++k) {
+      [[unroll]] for (uint k = 0; k < 4; ++k) {
         if (group * 4 + k < p.cout) y[(group * 4 + k) * plane + uint(gy) * p.width + uint(gx)] = v[k];
       }
     }

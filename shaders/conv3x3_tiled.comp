@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // out = relu?(conv3x3(in, w) + b), stride 1, zero padding 1, for GPUs: a workgroup of
 // 256 computes 64 output channels × an 8×8 pixel tile; input and weight tiles of 8 input
 // channels at a time are staged in shared memory (21 KiB, under every device's 32 KiB),
@@ -47,13 +48,13 @@ void main() {
       s_w[c][tap][g] = inside ? w[((group0 + g) * p.cin + ci0 + c) * 9 + tap] : vec4(0);
     }
     barrier();
-    for (uint c = 0; c < CHUNK; ++c) {
-      for (uint ky = 0; ky < 3; ++ky) {
+    [[unroll]] for (uint c = 0; c < CHUNK; ++c) {
+      [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
         float r[6];
-        for (uint q = 0; q < 6; ++q) r[q] = s_in[c][row + ky][col0 + q];
-        for (uint kx = 0; kx < 3; ++kx) {
+        [[unroll]] for (uint q = 0; q < 6; ++q) r[q] = s_in[c][row + ky][col0 + q];
+        [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
           const vec4 wv = s_w[c][ky * 3 + kx][group];
-          for (uint px = 0; px < 4; ++px) acc[px] += wv * r[px + kx];
+          [[unroll]] for (uint px = 0; px < 4; ++px) acc[px] += wv * r[px + kx];
         }
       }
     }
@@ -64,12 +65,12 @@ void main() {
   if (g >= groups_total) return;
   const uint gy = ty0 + row;
   const vec4 bias = b[g];
-  for (uint px = 0; px < 4; ++px) {
+  [[unroll]] for (uint px = 0; px < 4; ++px) {
     const uint gx = tx0 + col0 + px;
     if (gy >= p.height || gx >= p.width) continue;
     vec4 v = acc[px] + bias;
     if (RELU != 0) v = max(v, vec4(0));
-    for (uint k = 0; k < 4; ++k) {
+    [[unroll]] for (uint k = 0; k < 4; ++k) {
       if (g * 4 + k < p.cout) y[(g * 4 + k) * plane + gy * p.width + gx] = v[k];
     }
   }

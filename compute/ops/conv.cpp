@@ -22,7 +22,7 @@ const vk::Shader kTexel{NST_SPIRV(conv3x3_texel), {kTexelRead, kTexel4Read, kRea
 // Must match shaders/conv3x3_tiled.comp.
 constexpr uint32_t kTiledWorkgroup = 256, kTiledPixels = 8, kTiledChannels = 64;
 // Output rows and columns per invocation of shaders/conv3x3_texel.comp.
-constexpr uint32_t kTexelRows = 8, kTexelColumns = 4;
+constexpr uint32_t kTexelRows = 4, kTexelColumns = 4;
 
 uint32_t channel_groups(uint32_t channels) { return (channels + 3) / 4; }
 
