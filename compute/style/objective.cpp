@@ -1,0 +1,136 @@
+#include "style/objective.h"
+
+#include <numeric>
+
+#include "ops/content.h"
+#include "ops/gram.h"
+#include "ops/tv.h"
+#include "ops/vector.h"
+#include "vk/error.h"
+
+namespace nst::style {
+namespace {
+
+std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
+  std::vector<std::string> layers = spec.content_layers;
+  for (const auto& s : spec.style_layers) layers.push_back(s.layer);
+  if (layers.empty()) throw vk::Error("the objective has neither content nor style layers");
+  return layers;
+}
+
+std::vector<std::string> style_names(const ObjectiveSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& s : spec.style_layers) names.push_back(s.layer);
+  return names;
+}
+
+Shape gram_shape(const Tensor& features) { return {1, features.shape().c, features.shape().c}; }
+
+// A tensor holding a copy of `source`, recorded into `rec`.
+Tensor copy_of(vk::Recorder& rec, const Tensor& source, const std::string& name) {
+  Tensor copy(rec.context(), source.shape(), name);
+  ops::copy(rec, source, copy);
+  return copy;
+}
+
+}  // namespace
+
+std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
+  std::vector<StyleLayer> result;
+  for (const auto& layer : layers) result.push_back({layer, 1.0f / static_cast<float>(layers.size())});
+  return result;
+}
+
+Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
+                     const std::vector<StyleImage>& styles)
+    : network_(network),
+      spec_(spec),
+      shape_(content.shape()),
+      pass_(network, content.shape(), all_layers(spec)),
+      scalars_(network.context(), {1, 1, kSlots}, "loss terms") {
+  if (!spec.style_layers.empty() && styles.empty()) throw vk::Error("style layers are given but no style image");
+  vk::Recorder rec(network.context());
+  pass_.forward(rec, content);
+  for (const auto& layer : spec.content_layers) content_.emplace(layer, copy_of(rec, pass_.feature(layer), layer + " content target"));
+  for (const auto& s : spec.style_layers) {
+    const Tensor& features = pass_.feature(s.layer);
+    grams_.emplace(s.layer, Tensor(network.context(), gram_shape(features), s.layer + " gram"));
+    Tensor target(network.context(), gram_shape(features), s.layer + " style target");
+    rec.fill(target.span(), 0);
+    targets_.emplace(s.layer, std::move(target));
+  }
+  rec.submit();
+
+  const float blend_total = std::accumulate(styles.begin(), styles.end(), 0.0f,
+                                            [](float sum, const StyleImage& s) { return sum + s.blend; });
+  if (!spec.style_layers.empty() && !(blend_total > 0)) throw vk::Error("the style blend weights do not add up to a positive number");
+  for (const StyleImage& style : styles) add_style_targets(style, style.blend / blend_total);
+}
+
+void Objective::add_style_targets(const StyleImage& style, float blend) {
+  if (spec_.style_layers.empty()) return;
+  vgg::Pass pass(network_, style.image->shape(), style_names(spec_));
+  vk::Recorder rec(network_.context());
+  pass.forward(rec, *style.image);
+  std::vector<Tensor> grams;
+  for (const auto& s : spec_.style_layers) {
+    const Tensor& features = pass.feature(s.layer);
+    // A style image of another size compares fairly when its Gram is scaled by
+    // M_l(x)/M_l(style): Gram entries grow with the number of positions.
+    const double positions = static_cast<double>(pass_.feature(s.layer).shape().plane());
+    const float scale = static_cast<float>(blend * positions / static_cast<double>(features.shape().plane()));
+    grams.emplace_back(network_.context(), gram_shape(features), s.layer + " style gram");
+    ops::gram(rec, features, grams.back());
+    ops::axpy(rec, scale, grams.back(), targets_.at(s.layer));
+  }
+  rec.submit();
+}
+
+void Objective::evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad) {
+  const auto add = ops::Accumulate::add;
+  rec.fill(scalars_.span(), 0);
+  pass_.forward(rec, x);
+  for (const auto& layer : spec_.content_layers) {
+    const Tensor& features = pass_.feature(layer);
+    for (uint32_t slot : {kContent, kTotal}) {
+      ops::content_loss(rec, features, content_.at(layer), spec_.content_weight, scalars_, slot, add);
+    }
+  }
+  for (const auto& s : spec_.style_layers) {
+    const Tensor& features = pass_.feature(s.layer);
+    Tensor& gram = grams_.at(s.layer);
+    ops::gram(rec, features, gram);
+    for (uint32_t slot : {kStyle, kTotal}) {
+      ops::style_loss(rec, features, gram, targets_.at(s.layer), spec_.style_weight * s.weight, scalars_, slot, add);
+    }
+  }
+  if (spec_.tv_weight != 0) {
+    for (uint32_t slot : {kTotalVariation, kTotal}) ops::total_variation(rec, x, spec_.tv_weight, scalars_, slot, add);
+  }
+  pass_.backward(rec, [this](vk::Recorder& r, const std::string& layer, Tensor& g, ops::Accumulate a) {
+    add_layer_gradient(r, layer, g, a);
+  }, grad);
+  if (spec_.tv_weight != 0) ops::total_variation_grad(rec, x, spec_.tv_weight, grad, add);
+}
+
+void Objective::add_layer_gradient(vk::Recorder& rec, const std::string& layer, Tensor& grad,
+                                   ops::Accumulate accumulate) {
+  const Tensor& features = pass_.feature(layer);
+  for (const auto& content_layer : spec_.content_layers) {
+    if (content_layer != layer) continue;
+    ops::content_grad(rec, features, content_.at(layer), spec_.content_weight, grad, accumulate);
+    accumulate = ops::Accumulate::add;
+  }
+  for (const auto& s : spec_.style_layers) {
+    if (s.layer != layer) continue;
+    ops::gram_grad(rec, features, grams_.at(layer), targets_.at(layer), spec_.style_weight * s.weight, grad, accumulate);
+    accumulate = ops::Accumulate::add;
+  }
+}
+
+LossTerms Objective::losses() const {
+  const auto values = scalars_.download();
+  return {values[kTotal], values[kContent], values[kStyle], values[kTotalVariation]};
+}
+
+}  // namespace nst::style

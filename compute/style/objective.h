@@ -1,0 +1,75 @@
+#pragma once
+// The objective of DESIGN.md, exactly: L = α L_c + β L_s + γ L_tv at an image x in the
+// network's input space, with
+//   L_c = Σ_{l ∈ content} ½ Σ (F^l(x) − P^l)²,          P^l = F^l(content image)
+//   L_s = Σ_{l ∈ style} w_l Σ (G^l(x) − A^l)² / (4 N_l² M_l²),   G^l = F^l F^lᵀ
+//   A^l = Σ_k b_k G^l(style_k) · M_l(x) / M_l(style_k)   (blend weights b_k summing to 1)
+//   L_tv = Σ_c Σ (x_{i,j+1} − x_{i,j})² + (x_{i+1,j} − x_{i,j})²
+// Every value and gradient is computed on the device; the terms land in device scalars.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ops/tensor.h"
+#include "vgg/network.h"
+#include "vk/recorder.h"
+
+namespace nst::style {
+
+struct StyleLayer {
+  std::string layer;
+  float weight;  // w_l
+};
+
+struct ObjectiveSpec {
+  std::vector<std::string> content_layers;
+  std::vector<StyleLayer> style_layers;
+  float content_weight = 1.0f;  // α
+  float style_weight = 1e4f;    // β
+  float tv_weight = 0.0f;       // γ
+};
+
+// The layers with w_l = 1/|layers|, DESIGN.md's default.
+std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers);
+
+struct StyleImage {
+  const Tensor* image;  // 3×H×W in network space, any size
+  float blend;          // b_k before normalisation
+};
+
+// Where evaluate() leaves the terms in scalars(): each term already weighted (α L_c, …).
+enum Slot : uint32_t { kTotal = 0, kContent = 1, kStyle = 2, kTotalVariation = 3, kSlots = 4 };
+
+struct LossTerms {
+  double total = 0, content = 0, style = 0, tv = 0;
+};
+
+class Objective {
+ public:
+  // Computes the content targets P^l from `content` (x's shape) and the blended style
+  // targets A^l from `styles` (submits its own work).
+  Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
+            const std::vector<StyleImage>& styles);
+
+  // Records L(x) into scalars() and ∇L(x) into grad (x's shape).
+  void evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad);
+  // The terms evaluate() left in scalars(), read back (after the recorder's submit).
+  LossTerms losses() const;
+  const Tensor& scalars() const { return scalars_; }
+  Shape image_shape() const { return shape_; }
+
+ private:
+  void add_style_targets(const StyleImage& style, float blend);
+  void add_layer_gradient(vk::Recorder& rec, const std::string& layer, Tensor& grad, ops::Accumulate accumulate);
+
+  const vgg::Network& network_;
+  ObjectiveSpec spec_;
+  Shape shape_;
+  vgg::Pass pass_;                            // over x
+  std::map<std::string, Tensor> content_;     // P^l
+  std::map<std::string, Tensor> targets_;     // A^l
+  std::map<std::string, Tensor> grams_;       // G^l(x)
+  Tensor scalars_;
+};
+
+}  // namespace nst::style
