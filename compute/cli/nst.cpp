@@ -1,0 +1,168 @@
+// nst: the headless front end of the engine.
+//   nst eval IMAGE CONTENT STYLE… — the objective and its gradient at IMAGE
+//   nst --list-devices
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/image_io.h"
+#include "cli/options.h"
+#include "ops/color.h"
+#include "style/objective.h"
+#include "vgg/network.h"
+#include "vgg/weights.h"
+#include "vk/instance.h"
+
+namespace nst::cli {
+namespace {
+
+struct Loaded {
+  Image image;
+  std::string path;
+};
+
+// The image at `path`, its longest side resized to `size` (not resampled if it has it).
+Loaded load_at(const std::string& path, uint32_t size) { return {resize_longest_side(load_image(path), size), path}; }
+
+// An RGB image in 0..1 as a 3×H×W tensor in the network's input space.
+Tensor to_network_space(vk::Context& context, const Image& image, const std::string& name) {
+  Tensor rgb(context, Shape{image.height, image.width, 3}, name + " rgb");
+  rgb.upload(image.rgb);
+  Tensor net(context, Shape{3, image.height, image.width}, name);
+  vk::Recorder rec(context);
+  ops::rgb_to_net(rec, rgb, net);
+  rec.submit();
+  return net;
+}
+
+// "relu1_1:0.3" → {relu1_1, 0.3}; weights not given share what the given ones leave of 1.
+std::vector<style::StyleLayer> style_layers(const std::vector<std::string>& specs) {
+  std::vector<style::StyleLayer> layers;
+  for (const auto& spec : specs) {
+    const auto colon = spec.find(':');
+    layers.push_back({spec.substr(0, colon), colon == std::string::npos ? NAN : std::stof(spec.substr(colon + 1))});
+  }
+  float given = 0;
+  size_t unweighted = 0;
+  for (const auto& l : layers) std::isnan(l.weight) ? ++unweighted : given += l.weight;
+  for (auto& l : layers) {
+    if (std::isnan(l.weight)) l.weight = unweighted == layers.size() ? 1.0f / layers.size() : (1.0f - given) / unweighted;
+  }
+  return layers;
+}
+
+style::ObjectiveSpec objective_spec(const Options& options, const vgg::WeightFile& weights) {
+  const vgg::DefaultLayers defaults = vgg::default_layers(weights);
+  style::ObjectiveSpec spec;
+  spec.content_layers = options.content_layers.empty() ? defaults.content : options.content_layers;
+  spec.style_layers = style_layers(options.style_layers.empty() ? defaults.style : options.style_layers);
+  spec.content_weight = options.content_weight;
+  spec.style_weight = options.style_weight;
+  spec.tv_weight = options.tv_weight;
+  return spec;
+}
+
+nlohmann::json terms_json(const style::LossTerms& terms) {
+  return {{"total", terms.total}, {"content", terms.content}, {"style", terms.style}, {"tv", terms.tv}};
+}
+
+nlohmann::json spec_json(const style::ObjectiveSpec& spec) {
+  nlohmann::json style = nlohmann::json::array();
+  for (const auto& l : spec.style_layers) style.push_back({{"layer", l.layer}, {"weight", l.weight}});
+  return {{"content_layers", spec.content_layers},
+          {"style_layers", style},
+          {"content_weight", spec.content_weight},
+          {"style_weight", spec.style_weight},
+          {"tv_weight", spec.tv_weight}};
+}
+
+// Written beside and renamed, so that a failure leaves no half-written summary.
+void write_json(const std::string& path, const nlohmann::json& summary) {
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial);
+    out << summary.dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + path);
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
+}
+
+int evaluate(const Options& options) {
+  const std::string weights_path = options.weights.empty() ? vgg::default_weights_path() : options.weights;
+  const vgg::WeightFile weights = vgg::read_weights(weights_path);
+  if (weights.partial()) {
+    std::cerr << "nst: " << weights_path << " holds a partial network: " << weights.available_layers() << "\n";
+  }
+  const style::ObjectiveSpec spec = objective_spec(options, weights);
+
+  const Loaded x_image = load_at(options.image, options.size);
+  const Loaded content_image = load_at(options.content, options.size);
+  if (x_image.image.width != content_image.image.width || x_image.image.height != content_image.image.height) {
+    throw std::runtime_error(options.image + " and " + options.content + " differ in shape at --size " +
+                             std::to_string(options.size));
+  }
+  const auto style_size = static_cast<uint32_t>(std::lround(options.size * options.style_scale));
+
+  vk::ContextOptions context_options;
+  context_options.device = options.device;
+  vk::Context context(context_options);
+  {
+    vgg::Network network(context, weights, options.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max);
+    Tensor x = to_network_space(context, x_image.image, "image");
+    Tensor content = to_network_space(context, content_image.image, "content");
+    std::vector<Tensor> style_tensors;
+    for (const auto& path : options.styles) {
+      style_tensors.push_back(to_network_space(context, load_at(path, style_size).image, "style " + path));
+    }
+    std::vector<style::StyleImage> styles;
+    for (size_t i = 0; i < style_tensors.size(); ++i) {
+      styles.push_back({&style_tensors[i], options.style_blend.empty() ? 1.0f : options.style_blend[i]});
+    }
+    style::Objective objective(network, spec, content, styles);
+    Tensor grad(context, x.shape(), "gradient");
+    vk::Recorder rec(context);
+    objective.evaluate(rec, x, grad);
+    rec.submit();
+    const style::LossTerms terms = objective.losses();
+
+    std::printf("total %.9g\ncontent %.9g\nstyle %.9g\ntv %.9g\n", terms.total, terms.content, terms.style, terms.tv);
+    if (!options.grad_out.empty()) {
+      save_npy(options.grad_out, grad.download(), {3, x.shape().h, x.shape().w});
+    }
+    if (!options.json.empty()) {
+      write_json(options.json, {{"device", context.info().name},
+                                {"size", {x.shape().w, x.shape().h}},
+                                {"weights", weights_path},
+                                {"partial_network", weights.partial()},
+                                {"objective", spec_json(spec)},
+                                {"loss", terms_json(terms)}});
+    }
+  }
+  return 0;
+}
+
+int list_devices() {
+  for (const auto& device : vk::list_devices()) std::printf("%s\n", vk::describe(device).c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace nst::cli
+
+int main(int argc, char** argv) {
+  using namespace nst::cli;
+  try {
+    const Options options = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
+    if (options.command == Options::Command::list_devices) return list_devices();
+    GeglSession gegl;
+    return evaluate(options);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "nst: %s\n%s", e.what(), usage());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nst: error: %s\n", e.what());
+    return 1;
+  }
+}

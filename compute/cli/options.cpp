@@ -1,0 +1,120 @@
+#include "cli/options.h"
+
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace nst::cli {
+namespace {
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> items;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+float to_float(const std::string& option, const std::string& text) {
+  try {
+    size_t used = 0;
+    const float value = std::stof(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + " expects a number, not '" + text + "'");
+}
+
+uint32_t to_count(const std::string& option, const std::string& text) {
+  const float value = to_float(option, text);
+  if (value < 1 || value != static_cast<float>(static_cast<uint32_t>(value))) {
+    throw UsageError(option + " expects a whole number of at least 1, not '" + text + "'");
+  }
+  return static_cast<uint32_t>(value);
+}
+
+using Setter = std::function<void(Options&, const std::string& option, const std::string& value)>;
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table{
+      {"-o", [](Options& o, auto&, auto& v) { o.output = v; }},
+      {"--size", [](Options& o, auto& n, auto& v) { o.size = to_count(n, v); }},
+      {"--content-weight", [](Options& o, auto& n, auto& v) { o.content_weight = to_float(n, v); }},
+      {"--style-weight", [](Options& o, auto& n, auto& v) { o.style_weight = to_float(n, v); }},
+      {"--tv-weight", [](Options& o, auto& n, auto& v) { o.tv_weight = to_float(n, v); }},
+      {"--content-layers", [](Options& o, auto&, auto& v) { o.content_layers = split(v); }},
+      {"--style-layers", [](Options& o, auto&, auto& v) { o.style_layers = split(v); }},
+      {"--style-blend",
+       [](Options& o, auto& n, auto& v) {
+         o.style_blend.clear();
+         for (const auto& item : split(v)) o.style_blend.push_back(to_float(n, item));
+       }},
+      {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_float(n, v); }},
+      {"--pooling",
+       [](Options& o, auto& n, auto& v) {
+         if (v != "max" && v != "avg") throw UsageError(n + " is max or avg, not '" + v + "'");
+         o.pooling = v;
+       }},
+      {"--device", [](Options& o, auto&, auto& v) { o.device = v; }},
+      {"--weights", [](Options& o, auto&, auto& v) { o.weights = v; }},
+      {"--json", [](Options& o, auto&, auto& v) { o.json = v; }},
+      {"--grad-out", [](Options& o, auto&, auto& v) { o.grad_out = v; }},
+  };
+  return table;
+}
+
+void check(const Options& options) {
+  if (options.command == Options::Command::list_devices) return;
+  if (options.content.empty() || options.styles.empty()) throw UsageError("a content image and a style image are needed");
+  if (options.command == Options::Command::stylise) {
+    throw UsageError("stylising is not available yet: this build offers `nst eval` and `nst --list-devices`");
+  }
+  if (!options.style_blend.empty() && options.style_blend.size() != options.styles.size()) {
+    throw UsageError("--style-blend needs one weight per style image (" + std::to_string(options.styles.size()) + ")");
+  }
+  if (!(options.style_scale > 0)) throw UsageError("--style-scale must be positive");
+}
+
+}  // namespace
+
+Options parse_arguments(const std::vector<std::string>& arguments) {
+  Options options;
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument == "--list-devices") {
+      options.command = Options::Command::list_devices;
+    } else if (auto setter = setters().find(argument); setter != setters().end()) {
+      if (i + 1 >= arguments.size()) throw UsageError(argument + " needs a value");
+      setter->second(options, argument, arguments[++i]);
+    } else if (argument.size() > 1 && argument[0] == '-') {
+      throw UsageError("unknown option " + argument);
+    } else {
+      positional.push_back(argument);
+    }
+  }
+  if (!positional.empty() && positional[0] == "eval") {
+    options.command = Options::Command::eval;
+    positional.erase(positional.begin());
+    if (positional.empty()) throw UsageError("nst eval needs IMAGE CONTENT STYLE…");
+    options.image = positional[0];
+    positional.erase(positional.begin());
+  }
+  if (!positional.empty()) {
+    options.content = positional[0];
+    options.styles.assign(positional.begin() + 1, positional.end());
+  }
+  check(options);
+  return options;
+}
+
+const char* usage() {
+  return "usage: nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
+         "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"
+         "                [--style-scale s] [--pooling max|avg] [--device NAME|INDEX] [--weights PATH]\n"
+         "                [--json SUMMARY.json] [--grad-out G.npy]\n"
+         "       nst --list-devices\n";
+}
+
+}  // namespace nst::cli

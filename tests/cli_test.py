@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The `nst` command line, end to end on lavapipe: `nst eval` on the shared images with
+the partial weights (converted here), its JSON summary and .npy gradient, and the error
+paths (exit codes, messages, no output left behind).
+
+    cli_test.py NST NST_WEIGHTS SHARED_DIR     (meson passes the three paths)
+"""
+import json
+import os
+import pathlib
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+NST, CONVERTER, SHARED = (None, None, None)
+
+
+def run(*args):
+    return subprocess.run([NST, *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def read_npy(path):
+    """(shape, floats) of a little-endian float32 .npy file, without NumPy."""
+    data = pathlib.Path(path).read_bytes()
+    assert data[:8] == b"\x93NUMPY\x01\x00", data[:8]
+    header_length = struct.unpack("<H", data[8:10])[0]
+    header = data[10:10 + header_length].decode("latin1")
+    assert "'descr': '<f4'" in header and "'fortran_order': False" in header, header
+    shape = tuple(int(n) for n in header.split("(")[1].split(")")[0].split(",") if n.strip())
+    count = len(data[10 + header_length:]) // 4
+    return shape, struct.unpack(f"<{count}f", data[10 + header_length:])
+
+
+class Cli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory()
+        cls.dir = pathlib.Path(cls.folder.name)
+        cls.weights = cls.dir / "vgg19-partial.safetensors"
+        subprocess.run([CONVERTER, "convert", SHARED / "weights" / "vgg19-keras-partial.h5", cls.weights],
+                       check=True, capture_output=True)
+        cls.content = SHARED / "images" / "tuebingen.jpg"
+        cls.style = SHARED / "images" / "starry_night.jpg"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.folder.cleanup()
+
+    def eval(self, *extra):
+        return run("eval", self.content, self.content, self.style, "--size", 64, "--weights", self.weights, *extra)
+
+    def test_eval_writes_terms_summary_and_gradient(self):
+        summary, gradient = self.dir / "summary.json", self.dir / "gradient.npy"
+        result = self.eval("--style-weight", 1e4, "--tv-weight", 1e-3, "--json", summary, "--grad-out", gradient)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("partial network", result.stderr)
+        printed = dict(line.split() for line in result.stdout.splitlines())
+        loss = json.loads(summary.read_text())["loss"]
+        for term in ("total", "content", "style", "tv"):
+            self.assertAlmostEqual(float(printed[term]), loss[term], delta=1e-6 * abs(loss[term]) + 1e-9)
+        # x is the content image itself: no content loss, but style and TV.
+        self.assertEqual(loss["content"], 0.0)
+        self.assertGreater(loss["style"], 0.0)
+        self.assertGreater(loss["tv"], 0.0)
+        self.assertAlmostEqual(loss["total"], loss["style"] + loss["tv"], delta=1e-5 * loss["total"])
+        shape, values = read_npy(gradient)
+        self.assertEqual(shape, (3, 48, 64))  # tuebingen is 640×480
+        self.assertTrue(any(v != 0.0 for v in values))
+        self.assertEqual(json.loads(summary.read_text())["size"], [64, 48])
+
+    def test_eval_is_deterministic(self):
+        first, second = self.eval(), self.eval()
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertEqual(first.stdout, second.stdout)
+
+    def test_default_layers_follow_the_partial_file(self):
+        summary = self.dir / "layers.json"
+        self.assertEqual(self.eval("--json", summary).returncode, 0)
+        objective = json.loads(summary.read_text())["objective"]
+        self.assertEqual(objective["content_layers"], ["relu3_2"])
+        self.assertEqual([l["layer"] for l in objective["style_layers"]], ["relu1_1", "relu2_1", "relu3_1"])
+
+    def test_missing_image_is_a_clear_error_and_writes_nothing(self):
+        summary = self.dir / "missing.json"
+        result = run("eval", self.dir / "nope.png", self.content, self.style, "--weights", self.weights,
+                     "--json", summary)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("nope.png", result.stderr)
+        self.assertFalse(summary.exists())
+
+    def test_layer_missing_from_the_weights_names_those_available(self):
+        result = self.eval("--content-layers", "relu4_2")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("relu4_2", result.stderr)
+        self.assertIn("relu3_4", result.stderr)
+
+    def test_missing_weights_file_is_a_clear_error(self):
+        result = run("eval", self.content, self.content, self.style, "--weights", self.dir / "none.safetensors")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("none.safetensors", result.stderr)
+
+    def test_bad_arguments_exit_2_with_usage(self):
+        for args in (["eval"], ["eval", "a.png", "b.png", "c.png", "--size", "0"], ["--bogus"],
+                     ["eval", "a", "b", "c", "--pooling", "median"], ["eval", "a", "b", "c", "--size"]):
+            result = run(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertIn("usage:", result.stderr)
+
+    def test_list_devices_names_a_device(self):
+        result = run("--list-devices")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, r"^0: ")
+
+
+if __name__ == "__main__":
+    NST, CONVERTER, SHARED = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
