@@ -12,7 +12,15 @@ namespace nst::ops {
 namespace {
 
 // Enough partials to occupy a large GPU, few enough for one workgroup to sum them quickly.
+// Partials of the first pass: many on GPUs, to fill them; few on CPU devices, where
+// lavapipe runs each workgroup's shared-memory tree lane by lane, so 1024 of them cost
+// 10× more than 32 for a 3×256×256 dot product (measured by the L-BFGS work).
 constexpr uint32_t kMaxPartials = 1024;
+constexpr uint32_t kMaxPartialsOnCpu = 32;
+
+uint32_t max_partials(const vk::Context& context) {
+  return context.info().type == VK_PHYSICAL_DEVICE_TYPE_CPU ? kMaxPartialsOnCpu : kMaxPartials;
+}
 constexpr uint32_t kPreferredWorkgroup = 256;
 
 enum class Term : uint32_t { product = 0, squared_difference = 1 };
@@ -51,7 +59,7 @@ void reduce_pair(vk::Recorder& rec, const char* op, Term term, const Tensor& a, 
 
 Reduction plan_reduction(vk::Recorder& rec, uint64_t count) {
   const uint32_t workgroup = reduction_workgroup(rec.context().limits());
-  const uint32_t wanted = std::clamp<uint32_t>(vk::groups_for(count, workgroup), 1, kMaxPartials);
+  const uint32_t wanted = std::clamp<uint32_t>(vk::groups_for(count, workgroup), 1, max_partials(rec.context()));
   const auto chunk = static_cast<uint32_t>((count + wanted - 1) / wanted);
   const uint32_t groups = vk::groups_for(count, chunk);
   return {static_cast<uint32_t>(count),
