@@ -108,6 +108,32 @@ class Cli(unittest.TestCase):
             self.assertEqual(result.returncode, 2, args)
             self.assertIn("usage:", result.stderr)
 
+    def test_stylise_writes_the_image_and_a_summary_whose_loss_falls(self):
+        output, summary = self.dir / "styled.png", self.dir / "run.json"
+        result = run(self.content, self.style, "-o", output, "--size", 48, "--steps", 10, "--weights", self.weights,
+                     "--json", summary)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("step 10/10", result.stderr)  # plain progress lines off a terminal
+        self.assertEqual(output.read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(struct.unpack(">II", output.read_bytes()[16:24]), (48, 36))
+        run_summary = json.loads(summary.read_text())
+        self.assertEqual(run_summary["steps"], 10)
+        self.assertEqual([h["step"] for h in run_summary["loss"]["history"]], [10])
+        self.assertLess(run_summary["loss"]["end"]["total"], run_summary["loss"]["start"]["total"] / 3)
+
+    def test_stylise_refuses_a_bad_output_extension_before_any_work(self):
+        output = self.dir / "styled.bmp"
+        result = run(self.content, self.style, "-o", output, "--size", 48, "--steps", 10, "--weights", self.weights)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("styled.bmp", result.stderr)
+        self.assertNotIn("step", result.stderr)
+        self.assertFalse(output.exists())
+
+    def test_stylise_without_output_is_a_usage_error(self):
+        result = run(self.content, self.style)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("-o", result.stderr)
+
     def test_list_devices_names_a_device(self):
         result = run("--list-devices")
         self.assertEqual(result.returncode, 0, result.stderr)

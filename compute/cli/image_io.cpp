@@ -498,6 +498,8 @@ Image resize_longest_side(const Image& image, uint32_t size) {
   return resample(image, target);
 }
 
+void check_output_path(const std::string& path) { output_format_for(path); }
+
 void save_image(const Image& image, const std::string& path) {
   check_image(image, "save_image");
   require_gegl_session();

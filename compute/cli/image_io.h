@@ -77,6 +77,10 @@ Size fit_longest_side(Size image, uint32_t size);
 // pixels extended beyond the border; the result is clamped to 0..1.
 Image resize_longest_side(const Image& image, uint32_t size);
 
+// Throws, as save_image would, unless `path`'s extension names an output format: lets a
+// front end refuse a bad output path before it spends minutes computing the image.
+void check_output_path(const std::string& path);
+
 // Writes the image in the format its extension names (see the table above).
 void save_image(const Image& image, const std::string& path);
 

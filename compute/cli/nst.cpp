@@ -1,16 +1,19 @@
 // nst: the headless front end of the engine.
+//   nst CONTENT STYLE… -o OUT       — stylise
 //   nst eval IMAGE CONTENT STYLE… — the objective and its gradient at IMAGE
 //   nst --list-devices
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/image_io.h"
 #include "cli/options.h"
 #include "ops/color.h"
 #include "style/objective.h"
+#include "style/run.h"
 #include "vgg/network.h"
 #include "vgg/weights.h"
 #include "vk/instance.h"
@@ -89,13 +92,40 @@ void write_json(const std::string& path, const nlohmann::json& summary) {
   if (std::rename(partial.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
 }
 
-int evaluate(const Options& options) {
-  const std::string weights_path = options.weights.empty() ? vgg::default_weights_path() : options.weights;
-  const vgg::WeightFile weights = vgg::read_weights(weights_path);
-  if (weights.partial()) {
-    std::cerr << "nst: " << weights_path << " holds a partial network: " << weights.available_layers() << "\n";
+// What both commands start from: the weights, the objective's definition.
+struct Setup {
+  std::string weights_path;
+  vgg::WeightFile weights;
+  style::ObjectiveSpec spec;
+};
+
+Setup setup(const Options& options) {
+  Setup s;
+  s.weights_path = options.weights.empty() ? vgg::default_weights_path() : options.weights;
+  s.weights = vgg::read_weights(s.weights_path);
+  if (s.weights.partial()) {
+    std::cerr << "nst: " << s.weights_path << " holds a partial network: " << s.weights.available_layers() << "\n";
   }
-  const style::ObjectiveSpec spec = objective_spec(options, weights);
+  s.spec = objective_spec(options, s.weights);
+  return s;
+}
+
+vk::Context make_context(const Options& options) {
+  vk::ContextOptions context_options;
+  context_options.device = options.device;
+  return vk::Context(context_options);
+}
+
+vgg::Pooling pooling(const Options& options) {
+  return options.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max;
+}
+
+uint32_t style_size(const Options& options) {
+  return static_cast<uint32_t>(std::lround(options.size * options.style_scale));
+}
+
+int evaluate(const Options& options) {
+  const auto [weights_path, weights, spec] = setup(options);
 
   const Loaded x_image = load_at(options.image, options.size);
   const Loaded content_image = load_at(options.content, options.size);
@@ -103,18 +133,15 @@ int evaluate(const Options& options) {
     throw std::runtime_error(options.image + " and " + options.content + " differ in shape at --size " +
                              std::to_string(options.size));
   }
-  const auto style_size = static_cast<uint32_t>(std::lround(options.size * options.style_scale));
 
-  vk::ContextOptions context_options;
-  context_options.device = options.device;
-  vk::Context context(context_options);
+  vk::Context context = make_context(options);
   {
-    vgg::Network network(context, weights, options.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max);
+    vgg::Network network(context, weights, pooling(options));
     Tensor x = to_network_space(context, x_image.image, "image");
     Tensor content = to_network_space(context, content_image.image, "content");
     std::vector<Tensor> style_tensors;
     for (const auto& path : options.styles) {
-      style_tensors.push_back(to_network_space(context, load_at(path, style_size).image, "style " + path));
+      style_tensors.push_back(to_network_space(context, load_at(path, style_size(options)).image, "style " + path));
     }
     std::vector<style::StyleImage> styles;
     for (size_t i = 0; i < style_tensors.size(); ++i) {
@@ -143,6 +170,87 @@ int evaluate(const Options& options) {
   return 0;
 }
 
+style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
+
+style::RunOptions run_options(const Options& options, const Image& content) {
+  style::RunOptions run;
+  run.steps = options.steps;
+  run.optimizer = options.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
+  run.learning_rate = options.learning_rate;
+  run.seed = options.seed;
+  if (options.init == "noise") {
+    run.init = style::Init::noise;
+  } else if (options.init != "content") {
+    run.init = style::Init::image;
+    const Image start = load_at(options.init, options.size).image;
+    if (start.width != content.width || start.height != content.height) {
+      throw std::runtime_error("--init " + options.init + " is not the content's shape at --size " + std::to_string(options.size));
+    }
+    run.init_image = engine_image(start);
+  }
+  return run;
+}
+
+// A bar redrawn in place on a terminal; a plain line per step otherwise.
+void show_progress(const style::Progress& p) {
+  static const bool terminal = isatty(STDERR_FILENO);
+  if (terminal) {
+    const int filled = static_cast<int>(30.0 * p.step / p.steps);
+    std::fprintf(stderr, "\r[%-30s] step %u/%u  loss %.4g  %.0f s left ", std::string(filled, '#').c_str(), p.step,
+                 p.steps, p.loss.total, p.remaining_s);
+    if (p.step == p.steps) std::fprintf(stderr, "\n");
+  } else {
+    std::fprintf(stderr, "step %u/%u total %.9g content %.9g style %.9g tv %.9g elapsed %.1f s remaining %.1f s\n",
+                 p.step, p.steps, p.loss.total, p.loss.content, p.loss.style, p.loss.tv, p.elapsed_s, p.remaining_s);
+  }
+}
+
+int stylise(const Options& options) {
+  check_output_path(options.output);
+  const auto [weights_path, weights, spec] = setup(options);
+  style::Request request;
+  const Image content = load_at(options.content, options.size).image;
+  request.content = engine_image(content);
+  for (size_t i = 0; i < options.styles.size(); ++i) {
+    request.styles.push_back({engine_image(load_at(options.styles[i], style_size(options)).image),
+                              options.style_blend.empty() ? 1.0f : options.style_blend[i]});
+  }
+  request.objective = spec;
+  request.options = run_options(options, content);
+
+  vk::Context context = make_context(options);
+  nlohmann::json history = nlohmann::json::array();
+  style::Result result;
+  {
+    vgg::Network network(context, weights, pooling(options));
+    const style::CancelToken never;
+    result = style::stylise(network, request, [&](const style::Progress& p) {
+      show_progress(p);
+      if (p.step % 10 == 0) {
+        nlohmann::json entry = terms_json(p.loss);
+        entry["step"] = p.step;
+        history.push_back(entry);
+      }
+    }, never);
+  }
+  save_image({result.image.width, result.image.height, result.image.rgb, {}}, options.output);
+  std::fprintf(stderr, "nst: wrote %s (%u×%u) in %.1f s, %.3f s per step\n", options.output.c_str(), result.image.width,
+               result.image.height, result.seconds, result.seconds / result.steps);
+  if (!options.json.empty()) {
+    write_json(options.json, {{"device", context.info().name},
+                              {"size", {result.image.width, result.image.height}},
+                              {"weights", weights_path},
+                              {"partial_network", weights.partial()},
+                              {"objective", spec_json(spec)},
+                              {"optimizer", options.optimizer},
+                              {"steps", result.steps},
+                              {"seconds", result.seconds},
+                              {"seconds_per_step", result.seconds / result.steps},
+                              {"loss", {{"start", terms_json(result.start)}, {"end", terms_json(result.end)}, {"history", history}}}});
+  }
+  return 0;
+}
+
 int list_devices() {
   for (const auto& device : vk::list_devices()) std::printf("%s\n", vk::describe(device).c_str());
   return 0;
@@ -157,7 +265,7 @@ int main(int argc, char** argv) {
     const Options options = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
     if (options.command == Options::Command::list_devices) return list_devices();
     GeglSession gegl;
-    return evaluate(options);
+    return options.command == Options::Command::eval ? evaluate(options) : stylise(options);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "nst: %s\n%s", e.what(), usage());
     return 2;

@@ -56,6 +56,22 @@ const std::map<std::string, Setter>& setters() {
          if (v != "max" && v != "avg") throw UsageError(n + " is max or avg, not '" + v + "'");
          o.pooling = v;
        }},
+      {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
+      {"--optimizer",
+       [](Options& o, auto& n, auto& v) {
+         if (v != "lbfgs" && v != "adam") throw UsageError(n + " is lbfgs or adam, not '" + v + "'");
+         o.optimizer = v;
+       }},
+      {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_float(n, v); }},
+      {"--init", [](Options& o, auto&, auto& v) { o.init = v; }},
+      {"--seed",
+       [](Options& o, auto& n, auto& v) {
+         try {
+           o.seed = std::stoull(v);
+         } catch (const std::exception&) {
+           throw UsageError(n + " expects a whole number, not '" + v + "'");
+         }
+       }},
       {"--device", [](Options& o, auto&, auto& v) { o.device = v; }},
       {"--weights", [](Options& o, auto&, auto& v) { o.weights = v; }},
       {"--json", [](Options& o, auto&, auto& v) { o.json = v; }},
@@ -67,9 +83,7 @@ const std::map<std::string, Setter>& setters() {
 void check(const Options& options) {
   if (options.command == Options::Command::list_devices) return;
   if (options.content.empty() || options.styles.empty()) throw UsageError("a content image and a style image are needed");
-  if (options.command == Options::Command::stylise) {
-    throw UsageError("stylising is not available yet: this build offers `nst eval` and `nst --list-devices`");
-  }
+  if (options.command == Options::Command::stylise && options.output.empty()) throw UsageError("-o OUT is needed");
   if (!options.style_blend.empty() && options.style_blend.size() != options.styles.size()) {
     throw UsageError("--style-blend needs one weight per style image (" + std::to_string(options.styles.size()) + ")");
   }
@@ -110,7 +124,12 @@ Options parse_arguments(const std::vector<std::string>& arguments) {
 }
 
 const char* usage() {
-  return "usage: nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
+  return "usage: nst CONTENT STYLE [STYLE…] -o OUT [--size N] [--steps N] [--content-weight a]\n"
+         "           [--style-weight b] [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…]\n"
+         "           [--style-blend w,…] [--style-scale s] [--optimizer lbfgs|adam] [--lr r]\n"
+         "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--device NAME|INDEX]\n"
+         "           [--weights PATH] [--json SUMMARY.json]\n"
+         "       nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
          "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"
          "                [--style-scale s] [--pooling max|avg] [--device NAME|INDEX] [--weights PATH]\n"
          "                [--json SUMMARY.json] [--grad-out G.npy]\n"

@@ -29,6 +29,11 @@ struct Options {
   std::vector<float> style_blend;           // one per style image; empty: equal
   float style_scale = 1.0f;         // the style's longest side is size·style_scale
   std::string pooling = "max";      // max | avg
+  uint32_t steps = 500;             // evaluations of the objective and its gradient
+  std::string optimizer = "lbfgs";  // lbfgs | adam
+  float learning_rate = 10.0f;      // Adam's, in the network space's 0..255 units
+  std::string init = "content";     // content | noise | a path
+  uint64_t seed = 0;
   std::string device;               // name substring or index
   std::string weights;              // empty: vgg::default_weights_path()
   std::string json;                 // summary file
