@@ -1,0 +1,200 @@
+// Times one step of the style-transfer objective — VGG-19 forward to relu5_1 with Gatys'
+// layers (content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1), Gram
+// matrices, losses and the backward pass to the image — at 256² and 512², and prints ms
+// per step, GFLOP/s by the exact operation count (DESIGN.md's cost model) and the peak
+// device memory. The weights are random (VGG-19's shapes): speed does not depend on them.
+// Where python3-torch is installed, bench/torch_objective.py times the same objective.
+// Needs only the Vulkan loader.
+//
+//   bench_objective [--sizes 256,512] [--repeat N] [--device NAME|INDEX] [--no-torch] [--torch-device cpu|cuda]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "style/objective.h"
+#include "vgg/layers.h"
+#include "vgg/network.h"
+#include "vk/error.h"
+
+namespace {
+
+using namespace nst;
+
+struct Options {
+  std::vector<uint32_t> sizes{256, 512};
+  int repeat = 3;
+  std::string device;
+  bool torch = true;
+  std::string torch_device = "cpu";
+};
+
+std::vector<float> random_values(size_t count, float bound, uint32_t seed) {
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<float> distribution(-bound, bound);
+  std::vector<float> values(count);
+  for (float& v : values) v = distribution(generator);
+  return values;
+}
+
+vgg::WeightFile random_vgg19() {
+  vgg::WeightFile file;
+  for (size_t i = 0; i < 13; ++i) {  // conv1_1 … conv5_1: all the Gatys layers need
+    const auto& spec = vgg::kConvolutions[i];
+    file.layers.push_back({spec.name, {spec.cin, spec.cout,
+                                       random_values(size_t{9} * spec.cin * spec.cout, std::sqrt(6.0f / (9.0f * spec.cin)), i),
+                                       random_values(spec.cout, 0.1f, 100 + i)}});
+  }
+  return file;
+}
+
+style::ObjectiveSpec gatys() {
+  style::ObjectiveSpec spec;
+  spec.content_layers = {"relu4_2"};
+  spec.style_layers = style::equal_weights({"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"});
+  return spec;
+}
+
+// Multiply-adds counted twice: the convolutions forward and backward (to conv5_1), the
+// Gram matrices and their gradients at the style layers.
+double step_flops(uint32_t size) {
+  double flops = 0;
+  uint32_t side = size;
+  for (size_t i = 0; i < 13; ++i) {
+    const auto& spec = vgg::kConvolutions[i];
+    if (i > 0 && spec.block != vgg::kConvolutions[i - 1].block) side /= 2;
+    flops += 2 * 2.0 * 9 * spec.cin * spec.cout * double(side) * side;
+  }
+  const std::map<uint32_t, uint32_t> style_channels{{1, 64}, {2, 128}, {3, 256}, {4, 512}, {5, 512}};
+  for (const auto& [block, n] : style_channels) {
+    const double m = std::pow(double(size) / (1u << (block - 1)), 2);
+    flops += 2 * 2.0 * n * n * m;
+  }
+  return flops;
+}
+
+struct Row {
+  uint32_t size;
+  double ms, gflops, peak_mib;
+  double torch_ms = -1;
+};
+
+Row time_size(vk::Context& context, const vgg::Network& network, uint32_t size, int repeat) {
+  const Shape shape{3, size, size};
+  Tensor content(context, shape, "content"), style_image(context, shape, "style"), x(context, shape, "x");
+  content.upload(random_values(shape.count(), 100.0f, 1));
+  style_image.upload(random_values(shape.count(), 100.0f, 2));
+  x.upload(random_values(shape.count(), 100.0f, 3));
+  style::Objective objective(network, gatys(), content, {{&style_image, 1.0f}});
+  Tensor grad(context, shape, "gradient");
+  {
+    vk::Recorder warmup(context);  // pays for pipeline compilation
+    objective.evaluate(warmup, x, grad);
+    warmup.submit();
+  }
+  vk::Recorder rec(context);
+  rec.timestamp("start");
+  for (int i = 0; i < repeat; ++i) {
+    objective.evaluate(rec, x, grad);
+    rec.timestamp("step");
+  }
+  rec.submit();
+  std::vector<double> times;
+  for (const auto& t : rec.timings()) times.push_back(t.ms);
+  if (times.empty()) throw vk::Error("the device writes no timestamps");
+  std::sort(times.begin(), times.end());
+  const double ms = times[times.size() / 2];
+  return {size, ms, step_flops(size) * 1e-9 / (ms * 1e-3), context.allocator().peak_bytes() / 1048576.0};
+}
+
+void time_torch(std::vector<Row>& rows, int repeat, const std::string& device) {
+  const char* configured = std::getenv("NST_PYTHON");
+  const std::string python = configured ? configured : "/usr/bin/python3";
+  std::ostringstream probe;
+  probe << python << " -c 'import torch' 2>/dev/null";
+  if (std::system(probe.str().c_str()) != 0) {
+    std::printf("PyTorch: not installed for %s; skipped\n", python.c_str());
+    return;
+  }
+  const char* script = std::getenv("NST_TORCH_OBJECTIVE_SCRIPT");
+  // A stream, not operator+ chains: GCC 12 warns falsely (-Wrestrict) on those at -O3.
+  std::ostringstream command;
+  command << python << ' ' << (script ? script : NST_SOURCE_DIR "/bench/torch_objective.py") << " --repeat " << repeat
+          << " --device " << device << " --sizes";
+  for (const Row& r : rows) command << ' ' << r.size;
+  FILE* pipe = popen(command.str().c_str(), "r");
+  if (!pipe) return;
+  char line[256];
+  while (std::fgets(line, sizeof line, pipe)) {
+    unsigned size;
+    double ms;
+    if (std::sscanf(line, "%u %lf", &size, &ms) != 2) continue;
+    for (Row& r : rows) {
+      if (r.size == size) r.torch_ms = ms;
+    }
+  }
+  pclose(pipe);
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--sizes") {
+      options.sizes.clear();
+      std::istringstream list(value());
+      for (std::string size; std::getline(list, size, ',');) options.sizes.push_back(std::stoul(size));
+    } else if (arg == "--repeat") {
+      options.repeat = std::max(1, std::stoi(value()));
+    } else if (arg == "--device") {
+      options.device = value();
+    } else if (arg == "--no-torch") {
+      options.torch = false;
+    } else if (arg == "--torch-device") {
+      options.torch_device = value();
+    } else {
+      throw std::runtime_error("unknown argument " + arg +
+                               "\nusage: bench_objective [--sizes 256,512] [--repeat N] [--device NAME|INDEX] "
+                               "[--no-torch] [--torch-device cpu|cuda]");
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options options = parse(argc, argv);
+    vk::ContextOptions context_options;
+    context_options.device = options.device;
+    vk::Context context(context_options);
+    std::vector<Row> rows;
+    {
+      vgg::Network network(context, random_vgg19(), vgg::Pooling::max);
+      for (uint32_t size : options.sizes) rows.push_back(time_size(context, network, size, options.repeat));
+    }
+    if (options.torch) time_torch(rows, options.repeat, options.torch_device);
+    std::printf("device: %s (%s), Gatys layers, one step = objective + gradient, median of %d\n",
+                context.info().name.c_str(), vk::device_type_name(context.info().type), options.repeat);
+    std::printf("%6s %12s %10s %12s %14s %14s\n", "size", "ms/step", "GFLOP/s", "peak MiB", "torch ms/step",
+                "torch/ours");
+    for (const Row& r : rows) {
+      std::printf("%6u %12.2f %10.1f %12.1f", r.size, r.ms, r.gflops, r.peak_mib);
+      if (r.torch_ms >= 0) std::printf(" %14.2f %14.2f", r.torch_ms, r.torch_ms / r.ms);
+      std::printf("\n");
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_objective: %s\n", e.what());
+    return 1;
+  }
+}
