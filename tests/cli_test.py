@@ -103,7 +103,8 @@ class Cli(unittest.TestCase):
 
     def test_bad_arguments_exit_2_with_usage(self):
         for args in (["eval"], ["eval", "a.png", "b.png", "c.png", "--size", "0"], ["--bogus"],
-                     ["eval", "a", "b", "c", "--pooling", "median"], ["eval", "a", "b", "c", "--size"]):
+                     ["eval", "a", "b", "c", "--pooling", "median"], ["eval", "a", "b", "c", "--size"],
+                     ["a", "b", "-o", "c.png", "--scales", "0"]):
             result = run(*args)
             self.assertEqual(result.returncode, 2, args)
             self.assertIn("usage:", result.stderr)
@@ -120,6 +121,22 @@ class Cli(unittest.TestCase):
         self.assertEqual(run_summary["steps"], 10)
         self.assertEqual([h["step"] for h in run_summary["loss"]["history"]], [10])
         self.assertLess(run_summary["loss"]["end"]["total"], run_summary["loss"]["start"]["total"] / 3)
+
+    def test_stylise_coarse_to_fine_with_the_contents_colours(self):
+        output, summary = self.dir / "scaled.png", self.dir / "scaled.json"
+        result = run(self.content, self.style, "-o", output, "--size", 48, "--steps", 5, "--scales", 2,
+                     "--preserve-colors", "--weights", self.weights, "--json", summary)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # 5 steps at 24×18, then 5 at 48×36: 10 in all, counted over the whole run.
+        self.assertIn("scale 1/2 step 5/10", result.stderr)
+        self.assertIn("scale 2/2 step 10/10", result.stderr)
+        self.assertEqual(struct.unpack(">II", output.read_bytes()[16:24]), (48, 36))
+        run_summary = json.loads(summary.read_text())
+        self.assertEqual((run_summary["steps"], run_summary["scales"], run_summary["steps_per_scale"]), (10, 2, 5))
+        self.assertTrue(run_summary["preserve_colors"])
+        self.assertEqual([h["step"] for h in run_summary["loss"]["history"]], [10])
+        # start and end are both at 48×36.
+        self.assertLess(run_summary["loss"]["end"]["total"], run_summary["loss"]["start"]["total"])
 
     def test_stylise_refuses_a_bad_output_extension_before_any_work(self):
         output = self.dir / "styled.bmp"

@@ -1,7 +1,10 @@
-// ops::rgb_to_net and ops::net_to_rgb against a double-precision reference.
+// ops::rgb_to_net, ops::net_to_rgb and ops::preserve_colors against double-precision
+// references.
 #include "ops/color.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <tuple>
@@ -156,6 +159,113 @@ TEST_F(ColorExact, WrongShapesThrow) {
   EXPECT_THROW(ops::net_to_rgb(rec, transposed, rgb), vk::Error);
   EXPECT_THROW(ops::rgb_to_net(rec, planar_as_rgb, net), vk::Error);
   EXPECT_THROW(ops::net_to_rgb(rec, net, planar_as_rgb), vk::Error);
+}
+
+// Colour preservation. The reference goes through YIQ and back with the exact inverse
+// matrix, so it also checks the shader's shortcut (content + ΔY in every channel).
+using Matrix = std::array<std::array<double, 3>, 3>;
+using Colour = std::array<double, 3>;
+
+// NTSC's YIQ from R'G'B'.
+constexpr Matrix kToYiq{{{0.299, 0.587, 0.114}, {0.596, -0.274, -0.322}, {0.211, -0.523, 0.312}}};
+
+Colour times(const Matrix& m, const Colour& v) {
+  Colour out{};
+  for (size_t r = 0; r < 3; ++r) out[r] = m[r][0] * v[0] + m[r][1] * v[1] + m[r][2] * v[2];
+  return out;
+}
+
+// The inverse by the adjugate (cofactors, transposed) over the determinant.
+Matrix inverse(const Matrix& m) {
+  Matrix adjugate{};
+  for (size_t r = 0; r < 3; ++r) {
+    for (size_t c = 0; c < 3; ++c) {
+      const size_t r1 = (c + 1) % 3, r2 = (c + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+      adjugate[r][c] = m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1];
+    }
+  }
+  const double determinant = m[0][0] * adjugate[0][0] + m[0][1] * adjugate[1][0] + m[0][2] * adjugate[2][0];
+  for (auto& row : adjugate)
+    for (double& v : row) v /= determinant;
+  return adjugate;
+}
+
+Colour pixel(const std::vector<float>& rgb, size_t p) { return {rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]}; }
+
+Colour yiq(const std::vector<float>& rgb, size_t p) { return times(kToYiq, pixel(rgb, p)); }
+
+std::vector<double> reference_preserve_colors(const std::vector<float>& stylised, const std::vector<float>& content) {
+  static const Matrix kFromYiq = inverse(kToYiq);
+  std::vector<double> out(stylised.size());
+  for (size_t p = 0; p < stylised.size() / 3; ++p) {
+    const Colour mixed = times(kFromYiq, {yiq(stylised, p)[0], yiq(content, p)[1], yiq(content, p)[2]});
+    for (size_t c = 0; c < 3; ++c) out[3 * p + c] = std::clamp(mixed[c], 0.0, 1.0);
+  }
+  return out;
+}
+
+class PreserveColors : public KernelTest, public ::testing::WithParamInterface<ImageSize> {
+ protected:
+  // The result for random images in the given ranges (seeded), and the inputs.
+  struct Case {
+    std::vector<float> stylised, content, out;
+  };
+  Case run_case(float lo, float hi, float content_lo, float content_hi) {
+    const Shape shape = interleaved(GetParam());
+    Case c{random_values(shape.count(), 11, lo, hi), random_values(shape.count(), 12, content_lo, content_hi), {}};
+    Tensor stylised = make_tensor(ctx(), shape, c.stylised, "stylised");
+    Tensor content = make_tensor(ctx(), shape, c.content, "content");
+    Guarded out(ctx(), shape);
+    run(ctx(), [&](vk::Recorder& rec) { ops::preserve_colors(rec, stylised, content, out); });
+    EXPECT_TRUE(out.guards_intact());
+    c.out = out.download();
+    return c;
+  }
+};
+
+TEST_P(PreserveColors, MatchesReference) {
+  // Over the whole range, so that many pixels clamp.
+  const Case c = run_case(0.0f, 1.0f, 0.0f, 1.0f);
+  EXPECT_LE(normalized_error(c.out, reference_preserve_colors(c.stylised, c.content)), kTolerance);
+}
+
+TEST_P(PreserveColors, KeepsContentChromaAndStylisedLuminance) {
+  // Content in 0.3..0.7 and stylised in 0.4..0.6: ΔY stays within ±0.3, nothing clamps.
+  const Case c = run_case(0.4f, 0.6f, 0.3f, 0.7f);
+  // Single-precision rounding of values below 1.
+  constexpr double kPerPixel = 1e-6;
+  for (size_t p = 0; p < c.out.size() / 3; ++p) {
+    const Colour got = yiq(c.out, p), content = yiq(c.content, p);
+    ASSERT_NEAR(got[0], yiq(c.stylised, p)[0], kPerPixel) << "Y of pixel " << p;
+    ASSERT_NEAR(got[1], content[1], kPerPixel) << "I of pixel " << p;
+    ASSERT_NEAR(got[2], content[2], kPerPixel) << "Q of pixel " << p;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, PreserveColors, kSizes, [](const auto& info) { return size_name(info.param); });
+
+TEST_F(ColorExact, PreserveColorsKeepsGreysOfTheContentGrey) {
+  // A grey content has no chroma: the result is the stylised luminance as a grey.
+  const Shape shape{1, 2, 3};
+  Tensor stylised = make_tensor(ctx(), shape, {1, 0, 0, 0, 0, 1}, "stylised");  // red, blue
+  Tensor content = make_tensor(ctx(), shape, {0.5f, 0.5f, 0.5f, 0.2f, 0.2f, 0.2f}, "content");
+  Tensor out(ctx(), shape, "out");
+  run(ctx(), [&](vk::Recorder& rec) { ops::preserve_colors(rec, stylised, content, out); });
+  const std::vector<float> got = out.download();
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_NEAR(got[c], 0.299, 1e-6);
+    EXPECT_NEAR(got[3 + c], 0.114, 1e-6);
+  }
+}
+
+TEST_F(ColorExact, PreserveColorsRefusesMismatchedImages) {
+  Tensor a(ctx(), {4, 6, 3}, "a");
+  Tensor b(ctx(), {4, 5, 3}, "b");
+  Tensor planar_image(ctx(), {3, 4, 6}, "planar");
+  vk::Recorder rec(ctx());
+  EXPECT_THROW(ops::preserve_colors(rec, a, b, a), vk::Error);
+  EXPECT_THROW(ops::preserve_colors(rec, a, a, b), vk::Error);
+  EXPECT_THROW(ops::preserve_colors(rec, planar_image, planar_image, planar_image), vk::Error);
 }
 
 }  // namespace

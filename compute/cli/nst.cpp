@@ -175,6 +175,8 @@ style::RgbImage engine_image(const Image& image) { return {image.width, image.he
 style::RunOptions run_options(const Options& options, const Image& content) {
   style::RunOptions run;
   run.steps = options.steps;
+  run.scales = options.scales;
+  run.preserve_colors = options.preserve_colors;
   run.optimizer = options.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
   run.learning_rate = options.learning_rate;
   run.seed = options.seed;
@@ -196,12 +198,14 @@ void show_progress(const style::Progress& p) {
   static const bool terminal = isatty(STDERR_FILENO);
   if (terminal) {
     const int filled = static_cast<int>(30.0 * p.step / p.steps);
-    std::fprintf(stderr, "\r[%-30s] step %u/%u  loss %.4g  %.0f s left ", std::string(filled, '#').c_str(), p.step,
-                 p.steps, p.loss.total, p.remaining_s);
+    std::fprintf(stderr, "\r[%-30s] scale %u/%u  step %u/%u  loss %.4g  %.0f s left ", std::string(filled, '#').c_str(),
+                 p.scale, p.scales, p.step, p.steps, p.loss.total, p.remaining_s);
     if (p.step == p.steps) std::fprintf(stderr, "\n");
   } else {
-    std::fprintf(stderr, "step %u/%u total %.9g content %.9g style %.9g tv %.9g elapsed %.1f s remaining %.1f s\n",
-                 p.step, p.steps, p.loss.total, p.loss.content, p.loss.style, p.loss.tv, p.elapsed_s, p.remaining_s);
+    std::fprintf(stderr,
+                 "scale %u/%u step %u/%u total %.9g content %.9g style %.9g tv %.9g elapsed %.1f s remaining %.1f s\n",
+                 p.scale, p.scales, p.step, p.steps, p.loss.total, p.loss.content, p.loss.style, p.loss.tv, p.elapsed_s,
+                 p.remaining_s);
   }
 }
 
@@ -244,6 +248,9 @@ int stylise(const Options& options) {
                               {"objective", spec_json(spec)},
                               {"optimizer", options.optimizer},
                               {"steps", result.steps},
+                              {"scales", options.scales},
+                              {"steps_per_scale", options.steps},
+                              {"preserve_colors", options.preserve_colors},
                               {"seconds", result.seconds},
                               {"seconds_per_step", result.seconds / result.steps},
                               {"loss", {{"start", terms_json(result.start)}, {"end", terms_json(result.end)}, {"history", history}}}});

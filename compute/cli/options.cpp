@@ -57,6 +57,7 @@ const std::map<std::string, Setter>& setters() {
          o.pooling = v;
        }},
       {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
+      {"--scales", [](Options& o, auto& n, auto& v) { o.scales = to_count(n, v); }},
       {"--optimizer",
        [](Options& o, auto& n, auto& v) {
          if (v != "lbfgs" && v != "adam") throw UsageError(n + " is lbfgs or adam, not '" + v + "'");
@@ -99,6 +100,8 @@ Options parse_arguments(const std::vector<std::string>& arguments) {
     const std::string& argument = arguments[i];
     if (argument == "--list-devices") {
       options.command = Options::Command::list_devices;
+    } else if (argument == "--preserve-colors") {
+      options.preserve_colors = true;
     } else if (auto setter = setters().find(argument); setter != setters().end()) {
       if (i + 1 >= arguments.size()) throw UsageError(argument + " needs a value");
       setter->second(options, argument, arguments[++i]);
@@ -127,8 +130,8 @@ const char* usage() {
   return "usage: nst CONTENT STYLE [STYLE…] -o OUT [--size N] [--steps N] [--content-weight a]\n"
          "           [--style-weight b] [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…]\n"
          "           [--style-blend w,…] [--style-scale s] [--optimizer lbfgs|adam] [--lr r]\n"
-         "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--device NAME|INDEX]\n"
-         "           [--weights PATH] [--json SUMMARY.json]\n"
+         "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--preserve-colors]\n"
+         "           [--scales k] [--device NAME|INDEX] [--weights PATH] [--json SUMMARY.json]\n"
          "       nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
          "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"
          "                [--style-scale s] [--pooling max|avg] [--device NAME|INDEX] [--weights PATH]\n"

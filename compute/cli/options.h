@@ -29,7 +29,9 @@ struct Options {
   std::vector<float> style_blend;           // one per style image; empty: equal
   float style_scale = 1.0f;         // the style's longest side is size·style_scale
   std::string pooling = "max";      // max | avg
-  uint32_t steps = 500;             // evaluations of the objective and its gradient
+  uint32_t steps = 500;             // evaluations of the objective and its gradient, per scale
+  uint32_t scales = 1;              // coarse-to-fine: sizes, each the next one halved
+  bool preserve_colors = false;     // the content's colours, the style's luminance
   std::string optimizer = "lbfgs";  // lbfgs | adam
   float learning_rate = 10.0f;      // Adam's, in the network space's 0..255 units
   std::string init = "content";     // content | noise | a path

@@ -17,4 +17,11 @@ void rgb_to_net(vk::Recorder& rec, const Tensor& rgb, Tensor& net);
 // displayable range). net: Shape{3, h, w}; rgb: Shape{h, w, 3}. shaders/net_to_rgb.comp
 void net_to_rgb(vk::Recorder& rec, const Tensor& net, Tensor& rgb);
 
+// Colour preservation by luminance-only transfer (Gatys et al. 2017): out has the
+// stylised image's luminance and the content's chroma, in YIQ on the sRGB-encoded 0..1
+// values, clamped to 0..1: out = from_yiq(Y(stylised), I(content), Q(content)), which is
+// content + (Y(stylised) − Y(content)) in every channel. All three are Shape{h, w, 3}
+// interleaved images of one size. shaders/preserve_colors.comp
+void preserve_colors(vk::Recorder& rec, const Tensor& stylised_rgb, const Tensor& content_rgb, Tensor& out_rgb);
+
 }  // namespace nst::ops

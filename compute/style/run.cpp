@@ -1,9 +1,12 @@
 #include "style/run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 
 #include "ops/color.h"
+#include "ops/resize.h"
 #include "style/optimizer.h"
 
 namespace nst::style {
@@ -25,13 +28,84 @@ Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::
   return net;
 }
 
-RgbImage to_rgb(vk::Context& context, const Tensor& net) {
-  Tensor rgb(context, Shape{net.shape().h, net.shape().w, 3}, "result rgb");
+// The result as RGB; with preserve_colors, with the content's chroma (on the device).
+RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
+  const Shape interleaved{net.shape().h, net.shape().w, 3};
+  Tensor rgb(context, interleaved, "result rgb");
   vk::Recorder rec(context);
   ops::net_to_rgb(rec, net, rgb);
+  if (!request.options.preserve_colors) {
+    rec.submit();
+    return {net.shape().w, net.shape().h, rgb.download()};
+  }
+  Tensor content(context, interleaved, "content rgb");
+  content.upload(request.content.rgb);
+  Tensor preserved(context, interleaved, "result rgb, content colours");
+  ops::preserve_colors(rec, rgb, content, preserved);
   rec.submit();
-  return {net.shape().w, net.shape().h, rgb.download()};
+  return {net.shape().w, net.shape().h, preserved.download()};
 }
+
+Shape planar(Size size) { return {3, size.height, size.width}; }
+
+uint32_t longest(Size size) { return std::max(size.width, size.height); }
+
+uint32_t scaled_side(uint32_t side, double factor) {
+  return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(side * factor)));
+}
+
+// A new tensor: `in` resampled to `size` (a bit-exact copy at the same size).
+Tensor resized(const Tensor& in, Size size, const std::string& name) {
+  Tensor out(in.context(), planar(size), name);
+  vk::Recorder rec(in.context());
+  ops::resize_bilinear(rec, in, out);
+  rec.submit();
+  return out;
+}
+
+// `in` itself where it has `size` already (for inputs that are only read).
+Tensor at_size(const Tensor& in, Size size) {
+  return in.shape() == planar(size) ? in : resized(in, size, in.name() + " scaled");
+}
+
+// The content and style images of one scale, the styles shrunk by the content's factor.
+struct ScaleInputs {
+  Tensor content;
+  std::vector<Tensor> styles;
+};
+
+ScaleInputs inputs_at(const Tensor& content, const std::vector<Tensor>& styles, Size size) {
+  const double factor = double(longest(size)) / std::max(content.shape().h, content.shape().w);
+  ScaleInputs at{at_size(content, size), {}};
+  for (const Tensor& style : styles) {
+    const Size style_size{scaled_side(style.shape().w, factor), scaled_side(style.shape().h, factor)};
+    at.styles.push_back(at_size(style, style_size));
+  }
+  return at;
+}
+
+// The run's step count, elapsed time and an estimate of the time remaining, from the
+// pixels the steps so far covered: a step costs in proportion to its image's pixels, so
+// the finer scales to come weigh more than the coarse ones behind.
+class StepClock {
+ public:
+  StepClock(const std::vector<Size>& sizes, uint32_t steps_per_scale) {
+    for (const Size& size : sizes) total_pixels_ += double(size.width) * size.height * steps_per_scale;
+  }
+  // After a step at `size`: the step's number (from 1), elapsed and remaining seconds.
+  void stepped(Size size) {
+    ++step_;
+    done_pixels_ += double(size.width) * size.height;
+  }
+  uint32_t step() const { return step_; }
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+  double remaining() const { return elapsed() * (total_pixels_ - done_pixels_) / done_pixels_; }
+
+ private:
+  Clock::time_point started_ = Clock::now();
+  uint32_t step_ = 0;
+  double total_pixels_ = 0, done_pixels_ = 0;
+};
 
 // Uniform noise over the whole colour range, the same for the same seed.
 RgbImage noise(uint32_t width, uint32_t height, uint64_t seed) {
@@ -75,38 +149,81 @@ LossTerms terms_at(Objective& objective, const Tensor& x) {
   return objective.losses();
 }
 
+// Where a scale sits in the run, for the progress reports.
+struct ScalePosition {
+  uint32_t scale, scales;  // scale counts from 1
+  Size size;
+  uint32_t total_steps;
+};
+
+// options.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
+// moments) belongs to x's size.
+void optimise(Objective& objective, Tensor& x, const RunOptions& options, const ScalePosition& at, StepClock& clock,
+              const ProgressCallback& progress, const CancelToken& cancel) {
+  const auto optimizer = make_optimizer(options);
+  const auto evaluate = [&](vk::Recorder& rec, const Tensor& point, Tensor& grad) {
+    objective.evaluate(rec, point, grad);
+  };
+  const Problem problem{evaluate, &objective.scalars(), kTotal};
+  for (uint32_t step = 1; step <= options.steps; ++step) {
+    if (cancel.cancelled()) throw Cancelled();
+    optimizer->step(problem, x);
+    clock.stepped(at.size);
+    if (!progress) continue;
+    const LossTerms loss = objective.losses();
+    progress({clock.step(), at.total_steps, at.scale, at.scales, loss, clock.elapsed(), clock.remaining()});
+  }
+  if (cancel.cancelled()) throw Cancelled();
+}
+
+std::vector<StyleImage> style_images(const std::vector<Tensor>& styles, const Request& request) {
+  std::vector<StyleImage> images;
+  for (size_t i = 0; i < styles.size(); ++i) images.push_back({&styles[i], request.styles[i].blend});
+  return images;
+}
+
 }  // namespace
+
+std::vector<Size> scale_sizes(Size full, uint32_t scales) {
+  if (scales == 0) throw std::invalid_argument("a run needs at least 1 scale");
+  const uint32_t shorter = std::min(full.width, full.height);
+  const double smallest_factor = std::min(1.0, 16.0 / shorter);
+  std::vector<Size> sizes;
+  for (uint32_t k = 0; k < scales; ++k) {
+    const double factor = std::max(std::ldexp(1.0, -int(scales - 1 - k)), smallest_factor);
+    sizes.push_back({scaled_side(full.width, factor), scaled_side(full.height, factor)});
+  }
+  return sizes;
+}
 
 Result stylise(const vgg::Network& network, const Request& request, const ProgressCallback& progress,
                const CancelToken& cancel) {
   vk::Context& context = network.context();
-  const auto started = Clock::now();
-  Tensor content = to_network_space(context, request.content, "content");
-  std::vector<Tensor> style_tensors;
-  for (const auto& style : request.styles) style_tensors.push_back(to_network_space(context, style.image, "style"));
-  std::vector<StyleImage> styles;
-  for (size_t i = 0; i < style_tensors.size(); ++i) styles.push_back({&style_tensors[i], request.styles[i].blend});
-  Objective objective(network, request.objective, content, styles);
+  const RunOptions& options = request.options;
+  const std::vector<Size> sizes = scale_sizes({request.content.width, request.content.height}, options.scales);
+  StepClock clock(sizes, options.steps);
 
+  const Tensor content = to_network_space(context, request.content, "content");
+  std::vector<Tensor> styles;
+  for (const auto& style : request.styles) styles.push_back(to_network_space(context, style.image, "style"));
   RgbImage noise_storage;
-  Tensor x = to_network_space(context, initial_image(request, noise_storage), "image");
+  const Tensor initial = to_network_space(context, initial_image(request, noise_storage), "initial image");
+  // A copy, even at the full size: `initial` must survive for the start's loss.
+  Tensor x = resized(initial, sizes.front(), "image");
   Result result;
-  result.start = terms_at(objective, x);
-  const auto optimizer = make_optimizer(request.options);
-  const Problem problem{[&](vk::Recorder& rec, const Tensor& at, Tensor& grad) { objective.evaluate(rec, at, grad); },
-                        &objective.scalars(), kTotal};
-  const uint32_t steps = request.options.steps;
-  for (uint32_t step = 1; step <= steps; ++step) {
-    if (cancel.cancelled()) throw Cancelled();
-    optimizer->step(problem, x);
-    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-    if (progress) progress({step, steps, objective.losses(), elapsed, elapsed / step * (steps - step)});
+  result.steps = options.steps * options.scales;
+  for (uint32_t k = 0; k < sizes.size(); ++k) {
+    const ScaleInputs at = inputs_at(content, styles, sizes[k]);
+    Objective objective(network, request.objective, at.content, style_images(at.styles, request));
+    if (k > 0) x = resized(x, sizes[k], "image");  // the last scale's result, enlarged
+    optimise(objective, x, options, {k + 1, options.scales, sizes[k], result.steps}, clock, progress, cancel);
+    if (k + 1 == sizes.size()) {
+      result.start = terms_at(objective, initial);
+      result.end = terms_at(objective, x);
+    }
   }
-  if (cancel.cancelled()) throw Cancelled();
-  result.end = terms_at(objective, x);
-  result.image = to_rgb(context, x);
-  result.steps = steps;
-  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  result.image = to_rgb(context, x, request);
+  result.seconds = clock.elapsed();
   return result;
 }
 

@@ -23,7 +23,16 @@ enum class Init { content, noise, image };
 enum class OptimizerKind { lbfgs, adam };
 
 struct RunOptions {
-  uint32_t steps = 500;  // evaluations of the objective and its gradient
+  // Evaluations of the objective and its gradient at each scale: a run takes
+  // steps × scales in all.
+  uint32_t steps = 500;
+  // The coarse-to-fine schedule: optimise at `scales` sizes, each the next one halved
+  // (scale_sizes()), starting the next from the last result enlarged. 1: the content's
+  // size only.
+  uint32_t scales = 1;
+  // Give the result the content's colours: the stylised luminance with the content's
+  // chroma (ops::preserve_colors), applied to the final image.
+  bool preserve_colors = false;
   OptimizerKind optimizer = OptimizerKind::lbfgs;
   uint32_t lbfgs_history = 100;
   float learning_rate = 10.0f;  // Adam, in the 0..255 units of the network space
@@ -31,6 +40,18 @@ struct RunOptions {
   uint64_t seed = 0;           // for Init::noise
   RgbImage init_image;         // for Init::image: the content's size
 };
+
+struct Size {
+  uint32_t width = 0, height = 0;
+  bool operator==(const Size&) const = default;
+};
+
+// The image sizes of a coarse-to-fine run ending at `full`, coarsest first: scale k of n
+// (k = 0 … n−1) shrinks both sides by 2^(n−1−k), rounded to nearest, but never makes the
+// shorter side less than 16 px (or than full's, if that is smaller): VGG-19 halves an
+// image four times before relu5_1, and a side of 16 px leaves it 1 px there. The last
+// size is `full`. Throws std::invalid_argument for scales = 0.
+std::vector<Size> scale_sizes(Size full, uint32_t scales);
 
 struct StyleInput {
   RgbImage image;  // at the size it should be compared at (the front end scales it)
@@ -45,7 +66,8 @@ struct Request {
 };
 
 struct Progress {
-  uint32_t step = 0, steps = 0;  // step counts from 1
+  uint32_t step = 0, steps = 0;    // over the whole run (all scales); step counts from 1
+  uint32_t scale = 1, scales = 1;  // the scale this step ran at, counting from 1
   LossTerms loss;                // at the point this step evaluated
   double elapsed_s = 0, remaining_s = 0;
 };
@@ -68,12 +90,16 @@ class Cancelled : public std::runtime_error {
 
 struct Result {
   RgbImage image;
-  LossTerms start, end;  // at the initial image and at the result
-  uint32_t steps = 0;
+  // At the initial image and at the result, both at the content's size (with several
+  // scales too, so that they compare), before colour preservation.
+  LossTerms start, end;
+  uint32_t steps = 0;  // in all: RunOptions::steps × scales
   double seconds = 0;
 };
 
-// Runs the optimisation on `network`'s device. Throws Cancelled (nothing partial is
+// Runs the optimisation on `network`'s device. The content, styles and initial image come
+// at the final size; with several scales each is resized on the device, the styles by
+// the content's factor. Throws Cancelled (nothing partial is
 // returned) when `cancel` is set, vk::Error for device limits, std::invalid_argument for
 // inconsistent images.
 Result stylise(const vgg::Network& network, const Request& request, const ProgressCallback& progress,
