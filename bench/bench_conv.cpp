@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "ops/conv.h"
 #include "vk/error.h"
 #include "vk/instance.h"
@@ -28,6 +29,7 @@ using nst::Shape;
 using nst::Tensor;
 namespace ops = nst::ops;
 namespace vk = nst::vk;
+namespace bench = nst::bench;
 
 struct Layer {
   const char* name;
@@ -39,14 +41,9 @@ struct Layer {
 constexpr Layer kLayers[] = {{"conv1_2", 64, 1}, {"conv2_2", 128, 2}, {"conv3_2", 256, 4},
                              {"conv4_2", 512, 8}, {"conv5_1", 512, 16}};
 
-struct Options {
-  std::vector<uint32_t> sizes{256, 512};
-  int repeat = 3;
+struct Options : bench::CommonOptions {
   ops::ConvVariant variant = ops::ConvVariant::automatic;
-  std::string device;
   std::string layers;  // comma-separated names to time; empty: all
-  bool torch = true;
-  std::string torch_device = "cpu";  // or cuda, on a machine with PyTorch's CUDA build
   bool list_devices = false;
 };
 
@@ -57,94 +54,42 @@ struct Row {
   double torch_forward_ms = -1, torch_backward_ms = -1;
 };
 
-std::vector<float> random_values(size_t count, float bound, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::uniform_real_distribution<float> distribution(-bound, bound);
-  std::vector<float> values(count);
-  for (float& v : values) v = distribution(generator);
-  return values;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-// Median GPU time of `repeat` recordings of `record` in one submission, after a warm-up
-// submission (which also pays for pipeline compilation).
-template <typename Record>
-double median_ms(vk::Context& context, int repeat, Record record) {
-  {
-    vk::Recorder warmup(context);
-    record(warmup);
-    warmup.submit();
-  }
-  vk::Recorder recorder(context);
-  recorder.timestamp("start");
-  for (int i = 0; i < repeat; ++i) {
-    record(recorder);
-    recorder.timestamp("run");
-  }
-  recorder.submit();
-  std::vector<double> times;
-  for (const auto& timing : recorder.timings()) times.push_back(timing.ms);
-  if (times.empty()) throw vk::Error("the device writes no timestamps on its compute queue");
-  return median(times);
-}
-
 void time_layer(vk::Context& context, const Options& options, Row& row) {
   const uint32_t c = row.channels;
   const float bound = std::sqrt(6.0f / (9.0f * c));
-  ops::ConvKernel kernel{c, c, random_values(size_t{9} * c * c, bound, 1), random_values(c, 0.1f, 2)};
+  ops::ConvKernel kernel{c, c, bench::random_values(size_t{9} * c * c, bound, 1), bench::random_values(c, 0.1f, 2)};
   const auto weights = ops::upload_conv_weights(context, kernel, row.label);
   const auto flipped = ops::upload_conv_weights(context, kernel.flipped_transposed(), row.label + " flipped");
   const Shape shape{c, row.h, row.w};
   Tensor in(context, shape, "input"), out(context, shape, "output");
   Tensor grad_out(context, shape, "grad out"), grad_in(context, shape, "grad in");
-  in.upload(random_values(shape.count(), 1.0f, 3));
-  grad_out.upload(random_values(shape.count(), 1.0f, 4));
-  row.forward_ms = median_ms(context, options.repeat, [&](vk::Recorder& rec) {
+  in.upload(bench::random_values(shape.count(), 1.0f, 3));
+  grad_out.upload(bench::random_values(shape.count(), 1.0f, 4));
+  row.forward_ms = bench::median_ms(context, options.repeat, [&](vk::Recorder& rec) {
     ops::conv3x3(rec, in, weights, out, ops::Fuse::relu, options.variant);
   });
-  row.backward_ms = median_ms(context, options.repeat, [&](vk::Recorder& rec) {
+  row.backward_ms = bench::median_ms(context, options.repeat, [&](vk::Recorder& rec) {
     ops::conv3x3_grad_input(rec, grad_out, out, flipped, grad_in, ops::Fuse::relu, options.variant);
   });
 }
 
-std::string python() {
-  const char* configured = std::getenv("NST_PYTHON");
-  if (configured) return configured;
-  return std::string("/usr/bin/python3");  // Debian's, where python3-torch installs
-}
-
 // Runs bench/torch_conv.py over the rows; leaves the torch columns at -1 if PyTorch is absent.
 void time_torch(std::vector<Row>& rows, int repeat, const std::string& device) {
-  const std::string probe = python() + " -c 'import torch' 2>/dev/null";
-  if (std::system(probe.c_str()) != 0) {
-    std::cout << "PyTorch: not installed for " << python() << " (Debian: apt install python3-torch); skipped\n";
-    return;
-  }
   const std::string input = "/tmp/nst-bench-conv-shapes.txt";
   {
     std::ofstream shapes(input);
     for (const Row& r : rows) shapes << r.label << " " << r.channels << " " << r.channels << " " << r.h << " " << r.w << "\n";
   }
-  const char* script = std::getenv("NST_TORCH_SCRIPT");  // for a copy of the tree elsewhere
-  const std::string command = python() + " " + (script ? script : NST_SOURCE_DIR "/bench/torch_conv.py") +
-                              " --repeat " + std::to_string(repeat) + " --device " + device + " < " + input;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return;
-  std::map<std::string, std::pair<double, double>> times;
-  char line[256];
-  while (std::fgets(line, sizeof line, pipe)) {
+  std::ostringstream arguments;
+  arguments << "--repeat " << repeat << " --device " << device << " < " << input;
+  for (const std::string& line : bench::torch_lines("torch_conv.py", "NST_TORCH_SCRIPT", arguments.str())) {
     std::istringstream fields(line);
     std::string label;
     double forward, backward;
-    if (fields >> label >> forward >> backward) times[label] = {forward, backward};
-  }
-  pclose(pipe);
-  for (Row& r : rows) {
-    if (auto it = times.find(r.label); it != times.end()) std::tie(r.torch_forward_ms, r.torch_backward_ms) = it->second;
+    if (!(fields >> label >> forward >> backward)) continue;
+    for (Row& r : rows) {
+      if (r.label == label) std::tie(r.torch_forward_ms, r.torch_backward_ms) = std::pair{forward, backward};
+    }
   }
 }
 
@@ -173,34 +118,19 @@ Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--sizes") {
-      options.sizes.clear();
-      std::istringstream list(value());
-      for (std::string size; std::getline(list, size, ',');) options.sizes.push_back(std::stoul(size));
-    } else if (arg == "--repeat") {
-      options.repeat = std::max(1, std::stoi(value()));
-    } else if (arg == "--variant") {
-      const std::string v = value();
+    if (bench::parse_common(argc, argv, i, options)) continue;
+    const bool has_value = i + 1 < argc;
+    if (arg == "--variant" && has_value) {
+      const std::string v = argv[++i];
       options.variant = v == "texel" ? ops::ConvVariant::texel : v == "tiled" ? ops::ConvVariant::tiled
                                                                             : throw std::runtime_error("unknown variant " + v);
-    } else if (arg == "--device") {
-      options.device = value();
-    } else if (arg == "--layers") {
-      options.layers = value();
-    } else if (arg == "--torch-device") {
-      options.torch_device = value();
+    } else if (arg == "--layers" && has_value) {
+      options.layers = argv[++i];
     } else if (arg == "--list-devices") {
       options.list_devices = true;
-    } else if (arg == "--no-torch") {
-      options.torch = false;
     } else {
-      throw std::runtime_error("unknown argument " + arg +
-                               "\nusage: bench_conv [--sizes 256,512] [--repeat N] [--variant tiled|texel] "
-                               "[--device NAME|INDEX] [--layers conv1_2,...] [--no-torch] [--torch-device cpu|cuda] [--list-devices]");
+      throw std::runtime_error("unknown argument " + arg + "\nusage: bench_conv " + bench::kCommonUsage +
+                               " [--variant tiled|texel] [--layers conv1_2,...] [--list-devices]");
     }
   }
   return options;

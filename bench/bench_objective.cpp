@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "style/objective.h"
 #include "vgg/layers.h"
 #include "vgg/network.h"
@@ -25,29 +26,15 @@ namespace {
 
 using namespace nst;
 
-struct Options {
-  std::vector<uint32_t> sizes{256, 512};
-  int repeat = 3;
-  std::string device;
-  bool torch = true;
-  std::string torch_device = "cpu";
-};
-
-std::vector<float> random_values(size_t count, float bound, uint32_t seed) {
-  std::mt19937 generator(seed);
-  std::uniform_real_distribution<float> distribution(-bound, bound);
-  std::vector<float> values(count);
-  for (float& v : values) v = distribution(generator);
-  return values;
-}
+using Options = bench::CommonOptions;
 
 vgg::WeightFile random_vgg19() {
   vgg::WeightFile file;
   for (size_t i = 0; i < 13; ++i) {  // conv1_1 … conv5_1: all the Gatys layers need
     const auto& spec = vgg::kConvolutions[i];
     file.layers.push_back({spec.name, {spec.cin, spec.cout,
-                                       random_values(size_t{9} * spec.cin * spec.cout, std::sqrt(6.0f / (9.0f * spec.cin)), i),
-                                       random_values(spec.cout, 0.1f, 100 + i)}});
+                                       bench::random_values(size_t{9} * spec.cin * spec.cout, std::sqrt(6.0f / (9.0f * spec.cin)), i),
+                                       bench::random_values(spec.cout, 0.1f, 100 + i)}});
   }
   return file;
 }
@@ -86,84 +73,35 @@ struct Row {
 Row time_size(vk::Context& context, const vgg::Network& network, uint32_t size, int repeat) {
   const Shape shape{3, size, size};
   Tensor content(context, shape, "content"), style_image(context, shape, "style"), x(context, shape, "x");
-  content.upload(random_values(shape.count(), 100.0f, 1));
-  style_image.upload(random_values(shape.count(), 100.0f, 2));
-  x.upload(random_values(shape.count(), 100.0f, 3));
+  content.upload(bench::random_values(shape.count(), 100.0f, 1));
+  style_image.upload(bench::random_values(shape.count(), 100.0f, 2));
+  x.upload(bench::random_values(shape.count(), 100.0f, 3));
   style::Objective objective(network, gatys(), content, {{&style_image, 1.0f}});
   Tensor grad(context, shape, "gradient");
-  {
-    vk::Recorder warmup(context);  // pays for pipeline compilation
-    objective.evaluate(warmup, x, grad);
-    warmup.submit();
-  }
-  vk::Recorder rec(context);
-  rec.timestamp("start");
-  for (int i = 0; i < repeat; ++i) {
-    objective.evaluate(rec, x, grad);
-    rec.timestamp("step");
-  }
-  rec.submit();
-  std::vector<double> times;
-  for (const auto& t : rec.timings()) times.push_back(t.ms);
-  if (times.empty()) throw vk::Error("the device writes no timestamps");
-  std::sort(times.begin(), times.end());
-  const double ms = times[times.size() / 2];
+  const double ms = bench::median_ms(context, repeat, [&](vk::Recorder& rec) { objective.evaluate(rec, x, grad); });
   return {size, ms, step_flops(size) * 1e-9 / (ms * 1e-3), context.allocator().peak_bytes() / 1048576.0};
 }
 
 void time_torch(std::vector<Row>& rows, int repeat, const std::string& device) {
-  const char* configured = std::getenv("NST_PYTHON");
-  const std::string python = configured ? configured : "/usr/bin/python3";
-  std::ostringstream probe;
-  probe << python << " -c 'import torch' 2>/dev/null";
-  if (std::system(probe.str().c_str()) != 0) {
-    std::printf("PyTorch: not installed for %s; skipped\n", python.c_str());
-    return;
-  }
-  const char* script = std::getenv("NST_TORCH_OBJECTIVE_SCRIPT");
-  // A stream, not operator+ chains: GCC 12 warns falsely (-Wrestrict) on those at -O3.
-  std::ostringstream command;
-  command << python << ' ' << (script ? script : NST_SOURCE_DIR "/bench/torch_objective.py") << " --repeat " << repeat
-          << " --device " << device << " --sizes";
-  for (const Row& r : rows) command << ' ' << r.size;
-  FILE* pipe = popen(command.str().c_str(), "r");
-  if (!pipe) return;
-  char line[256];
-  while (std::fgets(line, sizeof line, pipe)) {
+  std::ostringstream arguments;
+  arguments << "--repeat " << repeat << " --device " << device << " --sizes";
+  for (const Row& r : rows) arguments << ' ' << r.size;
+  for (const std::string& line : bench::torch_lines("torch_objective.py", "NST_TORCH_OBJECTIVE_SCRIPT", arguments.str())) {
     unsigned size;
     double ms;
-    if (std::sscanf(line, "%u %lf", &size, &ms) != 2) continue;
+    if (std::sscanf(line.c_str(), "%u %lf", &size, &ms) != 2) continue;
     for (Row& r : rows) {
       if (r.size == size) r.torch_ms = ms;
     }
   }
-  pclose(pipe);
 }
 
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--sizes") {
-      options.sizes.clear();
-      std::istringstream list(value());
-      for (std::string size; std::getline(list, size, ',');) options.sizes.push_back(std::stoul(size));
-    } else if (arg == "--repeat") {
-      options.repeat = std::max(1, std::stoi(value()));
-    } else if (arg == "--device") {
-      options.device = value();
-    } else if (arg == "--no-torch") {
-      options.torch = false;
-    } else if (arg == "--torch-device") {
-      options.torch_device = value();
-    } else {
-      throw std::runtime_error("unknown argument " + arg +
-                               "\nusage: bench_objective [--sizes 256,512] [--repeat N] [--device NAME|INDEX] "
-                               "[--no-torch] [--torch-device cpu|cuda]");
+    if (!bench::parse_common(argc, argv, i, options)) {
+      throw std::runtime_error(std::string("unknown argument ") + argv[i] + "\nusage: bench_objective " +
+                               bench::kCommonUsage);
     }
   }
   return options;

@@ -29,15 +29,11 @@ struct Loaded {
 // The image at `path`, its longest side resized to `size` (not resampled if it has it).
 Loaded load_at(const std::string& path, uint32_t size) { return {resize_longest_side(load_image(path), size), path}; }
 
-// An RGB image in 0..1 as a 3×H×W tensor in the network's input space.
+// The engine's view of an image read through GEGL.
+style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
+
 Tensor to_network_space(vk::Context& context, const Image& image, const std::string& name) {
-  Tensor rgb(context, Shape{image.height, image.width, 3}, name + " rgb");
-  rgb.upload(image.rgb);
-  Tensor net(context, Shape{3, image.height, image.width}, name);
-  vk::Recorder rec(context);
-  ops::rgb_to_net(rec, rgb, net);
-  rec.submit();
-  return net;
+  return style::to_network_space(context, engine_image(image), name);
 }
 
 // "relu1_1:0.3" → {relu1_1, 0.3}; weights not given share what the given ones leave of 1.
@@ -169,8 +165,6 @@ int evaluate(const Options& options) {
   }
   return 0;
 }
-
-style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
 
 style::RunOptions run_options(const Options& options, const Image& content) {
   style::RunOptions run;

@@ -34,6 +34,14 @@ uint32_t to_count(const std::string& option, const std::string& text) {
   return static_cast<uint32_t>(value);
 }
 
+// `value` if it is `first` or `second`, else a UsageError naming both.
+std::string one_of(const std::string& option, const std::string& value, const char* first, const char* second) {
+  if (value != first && value != second) {
+    throw UsageError(option + " is " + first + " or " + second + ", not '" + value + "'");
+  }
+  return value;
+}
+
 using Setter = std::function<void(Options&, const std::string& option, const std::string& value)>;
 
 const std::map<std::string, Setter>& setters() {
@@ -51,18 +59,10 @@ const std::map<std::string, Setter>& setters() {
          for (const auto& item : split(v)) o.style_blend.push_back(to_float(n, item));
        }},
       {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_float(n, v); }},
-      {"--pooling",
-       [](Options& o, auto& n, auto& v) {
-         if (v != "max" && v != "avg") throw UsageError(n + " is max or avg, not '" + v + "'");
-         o.pooling = v;
-       }},
+      {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = one_of(n, v, "max", "avg"); }},
       {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
       {"--scales", [](Options& o, auto& n, auto& v) { o.scales = to_count(n, v); }},
-      {"--optimizer",
-       [](Options& o, auto& n, auto& v) {
-         if (v != "lbfgs" && v != "adam") throw UsageError(n + " is lbfgs or adam, not '" + v + "'");
-         o.optimizer = v;
-       }},
+      {"--optimizer", [](Options& o, auto& n, auto& v) { o.optimizer = one_of(n, v, "lbfgs", "adam"); }},
       {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_float(n, v); }},
       {"--init", [](Options& o, auto&, auto& v) { o.init = v; }},
       {"--seed",

@@ -14,19 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::string& name) {
-  if (image.rgb.size() != size_t{image.width} * image.height * 3 || image.rgb.empty()) {
-    throw std::invalid_argument("image '" + name + "' holds " + std::to_string(image.rgb.size()) + " values, not " +
-                                std::to_string(image.width) + "×" + std::to_string(image.height) + "×3");
-  }
-  Tensor rgb(context, Shape{image.height, image.width, 3}, name + " rgb");
-  rgb.upload(image.rgb);
-  Tensor net(context, Shape{3, image.height, image.width}, name);
-  vk::Recorder rec(context);
-  ops::rgb_to_net(rec, rgb, net);
-  rec.submit();
-  return net;
-}
 
 // The result as RGB; with preserve_colors, with the content's chroma (on the device).
 RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
@@ -183,6 +170,20 @@ std::vector<StyleImage> style_images(const std::vector<Tensor>& styles, const Re
 }
 
 }  // namespace
+
+Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::string& name) {
+  if (image.rgb.size() != size_t{image.width} * image.height * 3 || image.rgb.empty()) {
+    throw std::invalid_argument("image '" + name + "' holds " + std::to_string(image.rgb.size()) + " values, not " +
+                                std::to_string(image.width) + "×" + std::to_string(image.height) + "×3");
+  }
+  Tensor rgb(context, Shape{image.height, image.width, 3}, name + " rgb");
+  rgb.upload(image.rgb);
+  Tensor net(context, Shape{3, image.height, image.width}, name);
+  vk::Recorder rec(context);
+  ops::rgb_to_net(rec, rgb, net);
+  rec.submit();
+  return net;
+}
 
 std::vector<Size> scale_sizes(Size full, uint32_t scales) {
   if (scales == 0) throw std::invalid_argument("a run needs at least 1 scale");

@@ -97,6 +97,10 @@ struct Result {
   double seconds = 0;
 };
 
+// An RGB image as a 3×H×W tensor in the network's input space (converted on the device).
+// Throws std::invalid_argument when the pixels do not fit the image's size.
+Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::string& name);
+
 // Runs the optimisation on `network`'s device. The content, styles and initial image come
 // at the final size; with several scales each is resized on the device, the styles by
 // the content's factor. Throws Cancelled (nothing partial is
