@@ -1,5 +1,6 @@
 #include "ops/tensor.h"
 
+#include "ops/conv.h"
 #include "vk/error.h"
 
 namespace nst {
@@ -18,7 +19,9 @@ void check_bindable(const vk::Context& context, const Shape& shape, const std::s
                     ") exceeds the device's maxStorageBufferRange of " + mib(limits.max_storage_buffer_range) +
                     "; use a smaller image size");
   }
-  if (limits.texel_buffers && shape.count() > limits.max_texel_buffer_elements) {
+  // Texel-buffer limits bind only where the convolutions read tensors as texel buffers.
+  const bool texel_reads = ops::choose_conv_variant(context) == ops::ConvVariant::texel;
+  if (texel_reads && shape.count() > limits.max_texel_buffer_elements) {
     throw vk::Error("tensor '" + what + "' of " + shape.str() + " floats exceeds the device's maxTexelBufferElements of " +
                     std::to_string(limits.max_texel_buffer_elements) + "; use a smaller image size");
   }
