@@ -8,6 +8,7 @@ paths (exit codes, messages, no output left behind).
 import json
 import os
 import pathlib
+import signal
 import struct
 import subprocess
 import sys
@@ -144,6 +145,23 @@ class Cli(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("styled.bmp", result.stderr)
         self.assertNotIn("step", result.stderr)
+        self.assertFalse(output.exists())
+
+    def test_interrupt_cancels_within_a_step_and_writes_nothing(self):
+        output = self.dir / "interrupted.png"
+        process = subprocess.Popen([NST, *map(str, [self.content, self.style, "-o", output, "--size", 48, "--steps", 500,
+                                    "--weights", self.weights])], stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in process.stderr:  # progress lines: interrupt once the run is under way
+            lines.append(line)
+            if "step 2/500" in line:
+                process.send_signal(signal.SIGINT)
+                break
+        remaining = process.stderr.read()
+        process.stderr.close()
+        self.assertEqual(process.wait(timeout=60), 130, "".join(lines) + remaining)
+        self.assertIn("cancelled", remaining)
+        self.assertNotIn("step 10/500", remaining)  # stopped within a step or two, not run on
         self.assertFalse(output.exists())
 
     def test_stylise_without_output_is_a_usage_error(self):

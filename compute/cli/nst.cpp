@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <atomic>
+#include <csignal>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -203,6 +205,32 @@ void show_progress(const style::Progress& p) {
   }
 }
 
+// Ctrl-C (SIGINT) and SIGTERM cancel the run between two steps: nothing is written, and
+// nst exits 130. A signal handler can reach no object but through a global, so this one
+// pointer is the process's only mutable global, set for the duration of a run.
+std::atomic<style::CancelToken*> cancel_on_signal{nullptr};
+
+extern "C" void on_signal(int) {
+  if (style::CancelToken* token = cancel_on_signal.load()) token->cancel();
+}
+
+// Routes SIGINT and SIGTERM to `token` while alive, restoring the defaults after.
+class SignalsCancel {
+ public:
+  explicit SignalsCancel(style::CancelToken& token) {
+    cancel_on_signal = &token;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+  }
+  ~SignalsCancel() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    cancel_on_signal = nullptr;
+  }
+  SignalsCancel(const SignalsCancel&) = delete;
+  SignalsCancel& operator=(const SignalsCancel&) = delete;
+};
+
 int stylise(const Options& options) {
   check_output_path(options.output);
   const auto [weights_path, weights, spec] = setup(options);
@@ -221,7 +249,8 @@ int stylise(const Options& options) {
   style::Result result;
   {
     vgg::Network network(context, weights, pooling(options));
-    const style::CancelToken never;
+    style::CancelToken cancel;
+    const SignalsCancel signals(cancel);
     result = style::stylise(network, request, [&](const style::Progress& p) {
       show_progress(p);
       if (p.step % 10 == 0) {
@@ -229,7 +258,7 @@ int stylise(const Options& options) {
         entry["step"] = p.step;
         history.push_back(entry);
       }
-    }, never);
+    }, cancel);
   }
   save_image({result.image.width, result.image.height, result.image.rgb, {}}, options.output);
   std::fprintf(stderr, "nst: wrote %s (%u×%u) in %.1f s, %.3f s per step\n", options.output.c_str(), result.image.width,
@@ -267,6 +296,9 @@ int main(int argc, char** argv) {
     if (options.command == Options::Command::list_devices) return list_devices();
     GeglSession gegl;
     return options.command == Options::Command::eval ? evaluate(options) : stylise(options);
+  } catch (const nst::style::Cancelled&) {
+    std::fprintf(stderr, "\nnst: cancelled; nothing written\n");
+    return 130;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "nst: %s\n%s", e.what(), usage());
     return 2;
