@@ -164,6 +164,21 @@ class Cli(unittest.TestCase):
         self.assertNotIn("step 10/500", remaining)  # stopped within a step or two, not run on
         self.assertFalse(output.exists())
 
+    def test_interrupt_with_keep_partial_writes_the_image_so_far(self):
+        output = self.dir / "partial.png"
+        process = subprocess.Popen([NST, *map(str, [self.content, self.style, "-o", output, "--size", 48, "--steps", 500,
+                                                    "--weights", self.weights, "--keep-partial"])],
+                                   stderr=subprocess.PIPE, text=True)
+        for line in process.stderr:
+            if "step 2/500" in line:
+                process.send_signal(signal.SIGINT)
+                break
+        remaining = process.stderr.read()
+        process.stderr.close()
+        self.assertEqual(process.wait(timeout=60), 130, remaining)
+        self.assertIn("wrote the image so far", remaining)
+        self.assertEqual(struct.unpack(">II", output.read_bytes()[16:24]), (48, 36))
+
     def test_stylise_without_output_is_a_usage_error(self):
         result = run(self.content, self.style)
         self.assertEqual(result.returncode, 2)

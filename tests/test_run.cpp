@@ -111,6 +111,23 @@ TEST_F(Run, CancellationStopsWithinOneStepAndReturnsNothing) {
   EXPECT_EQ(last_step, 3u);
 }
 
+TEST_F(Run, CancellationCanReturnTheImageSoFarWhenAsked) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 50);
+  r.options.scales = 2;
+  r.options.partial_on_cancel = true;
+  style::CancelToken cancel;
+  const auto result = style::stylise(network, r, [&](const style::Progress& p) {
+    if (p.step == 3) cancel.cancel();
+  }, cancel);
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_EQ(result.steps, 3u);
+  // Stopped at the coarse scale, the image still comes back at the content's size.
+  EXPECT_EQ(result.image.width, 24u);
+  EXPECT_EQ(result.image.height, 20u);
+  EXPECT_EQ(result.image.rgb.size(), size_t{24} * 20 * 3);
+}
+
 TEST_F(Run, InconsistentInitialImageIsRefused) {
   vgg::Network network(ctx(), weights_, vgg::Pooling::max);
   auto r = request(style::OptimizerKind::lbfgs, 2);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <unistd.h>
@@ -173,6 +174,7 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   run.steps = options.steps;
   run.scales = options.scales;
   run.preserve_colors = options.preserve_colors;
+  run.partial_on_cancel = options.keep_partial;
   run.optimizer = options.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
   run.learning_rate = options.learning_rate;
   run.seed = options.seed;
@@ -261,8 +263,10 @@ int stylise(const Options& options) {
     }, cancel);
   }
   save_image({result.image.width, result.image.height, result.image.rgb, {}}, options.output);
-  std::fprintf(stderr, "nst: wrote %s (%u×%u) in %.1f s, %.3f s per step\n", options.output.c_str(), result.image.width,
-               result.image.height, result.seconds, result.seconds / result.steps);
+  const double per_step = result.seconds / std::max(result.steps, 1u);
+  std::fprintf(stderr, "nst: %s %s (%u×%u) after %u steps in %.1f s, %.3f s per step\n",
+               result.cancelled ? "cancelled; wrote the image so far to" : "wrote", options.output.c_str(),
+               result.image.width, result.image.height, result.steps, result.seconds, per_step);
   if (!options.json.empty()) {
     write_json(options.json, {{"device", context.info().name},
                               {"size", {result.image.width, result.image.height}},
@@ -275,10 +279,11 @@ int stylise(const Options& options) {
                               {"steps_per_scale", options.steps},
                               {"preserve_colors", options.preserve_colors},
                               {"seconds", result.seconds},
-                              {"seconds_per_step", result.seconds / result.steps},
+                              {"seconds_per_step", per_step},
+                              {"cancelled", result.cancelled},
                               {"loss", {{"start", terms_json(result.start)}, {"end", terms_json(result.end)}, {"history", history}}}});
   }
-  return 0;
+  return result.cancelled ? 130 : 0;
 }
 
 int list_devices() {

@@ -102,6 +102,8 @@ Options parse_arguments(const std::vector<std::string>& arguments) {
       options.command = Options::Command::list_devices;
     } else if (argument == "--preserve-colors") {
       options.preserve_colors = true;
+    } else if (argument == "--keep-partial") {
+      options.keep_partial = true;
     } else if (auto setter = setters().find(argument); setter != setters().end()) {
       if (i + 1 >= arguments.size()) throw UsageError(argument + " needs a value");
       setter->second(options, argument, arguments[++i]);
@@ -130,7 +132,7 @@ const char* usage() {
   return "usage: nst CONTENT STYLE [STYLE…] -o OUT [--size N] [--steps N] [--content-weight a]\n"
          "           [--style-weight b] [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…]\n"
          "           [--style-blend w,…] [--style-scale s] [--optimizer lbfgs|adam] [--lr r]\n"
-         "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--preserve-colors]\n"
+         "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--preserve-colors] [--keep-partial]\n"
          "           [--scales k] [--device NAME|INDEX] [--weights PATH] [--json SUMMARY.json]\n"
          "       nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
          "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"

@@ -32,6 +32,7 @@ struct Options {
   uint32_t steps = 500;             // evaluations of the objective and its gradient, per scale
   uint32_t scales = 1;              // coarse-to-fine: sizes, each the next one halved
   bool preserve_colors = false;     // the content's colours, the style's luminance
+  bool keep_partial = false;        // on Ctrl-C, write the image reached so far
   std::string optimizer = "lbfgs";  // lbfgs | adam
   float learning_rate = 10.0f;      // Adam's, in the network space's 0..255 units
   std::string init = "content";     // content | noise | a path

@@ -145,22 +145,27 @@ struct ScalePosition {
 
 // options.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
 // moments) belongs to x's size.
-void optimise(Objective& objective, Tensor& x, const RunOptions& options, const ScalePosition& at, StepClock& clock,
+// Returns false when cancelled with options.partial_on_cancel (else cancelling throws).
+bool optimise(Objective& objective, Tensor& x, const RunOptions& options, const ScalePosition& at, StepClock& clock,
               const ProgressCallback& progress, const CancelToken& cancel) {
+  const auto stop = [&] {
+    if (!options.partial_on_cancel) throw Cancelled();
+    return false;
+  };
   const auto optimizer = make_optimizer(options);
   const auto evaluate = [&](vk::Recorder& rec, const Tensor& point, Tensor& grad) {
     objective.evaluate(rec, point, grad);
   };
   const Problem problem{evaluate, &objective.scalars(), kTotal};
   for (uint32_t step = 1; step <= options.steps; ++step) {
-    if (cancel.cancelled()) throw Cancelled();
+    if (cancel.cancelled()) return stop();
     optimizer->step(problem, x);
     clock.stepped(at.size);
     if (!progress) continue;
     const LossTerms loss = objective.losses();
     progress({clock.step(), at.total_steps, at.scale, at.scales, loss, clock.elapsed(), clock.remaining()});
   }
-  if (cancel.cancelled()) throw Cancelled();
+  return cancel.cancelled() ? stop() : true;
 }
 
 std::vector<StyleImage> style_images(const std::vector<Tensor>& styles, const Request& request) {
@@ -217,7 +222,12 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
     const ScaleInputs at = inputs_at(content, styles, sizes[k]);
     Objective objective(network, request.objective, at.content, style_images(at.styles, request));
     if (k > 0) x = resized(x, sizes[k], "image");  // the last scale's result, enlarged
-    optimise(objective, x, options, {k + 1, options.scales, sizes[k], result.steps}, clock, progress, cancel);
+    if (!optimise(objective, x, options, {k + 1, options.scales, sizes[k], result.steps}, clock, progress, cancel)) {
+      result.cancelled = true;
+      result.steps = clock.step();
+      x = resized(x, sizes.back(), "image so far");
+      break;
+    }
     if (k + 1 == sizes.size()) {
       result.start = terms_at(objective, initial);
       result.end = terms_at(objective, x);

@@ -33,6 +33,8 @@ struct RunOptions {
   // Give the result the content's colours: the stylised luminance with the content's
   // chroma (ops::preserve_colors), applied to the final image.
   bool preserve_colors = false;
+  // When cancelled: return the image so far (Result::cancelled set) instead of throwing.
+  bool partial_on_cancel = false;
   OptimizerKind optimizer = OptimizerKind::lbfgs;
   uint32_t lbfgs_history = 100;
   float learning_rate = 10.0f;  // Adam, in the 0..255 units of the network space
@@ -93,8 +95,11 @@ struct Result {
   // At the initial image and at the result, both at the content's size (with several
   // scales too, so that they compare), before colour preservation.
   LossTerms start, end;
-  uint32_t steps = 0;  // in all: RunOptions::steps × scales
+  uint32_t steps = 0;  // in all: RunOptions::steps × scales (fewer when cancelled)
   double seconds = 0;
+  // Cancelled with RunOptions::partial_on_cancel: `image` is the state reached, enlarged
+  // to the content's size; start and end are not measured (zero).
+  bool cancelled = false;
 };
 
 // An RGB image as a 3×H×W tensor in the network's input space (converted on the device).
