@@ -105,6 +105,10 @@ class Cli(unittest.TestCase):
     def test_bad_arguments_exit_2_with_usage(self):
         for args in (["eval"], ["eval", "a.png", "b.png", "c.png", "--size", "0"], ["--bogus"],
                      ["eval", "a", "b", "c", "--pooling", "median"], ["eval", "a", "b", "c", "--size"],
+                     ["eval", "a", "b", "c", "--style-layers", "relu1_1:abc"],
+                     ["eval", "a", "b", "c", "--style-layers", "relu1_1:-1"],
+                     ["eval", "a", "b", "c", "--style-layers", "relu1_1:2,relu2_1"],
+                     ["eval", "a", "b", "c", "--steps", "1e12"],
                      ["a", "b", "-o", "c.png", "--scales", "0"]):
             result = run(*args)
             self.assertEqual(result.returncode, 2, args)

@@ -156,6 +156,7 @@ TEST_F(Run, ScalesRunInTurnAndEndAtTheFullSizeWithALowerLoss) {
   vgg::Network network(ctx(), weights_, vgg::Pooling::max);
   auto r = request(style::OptimizerKind::lbfgs, 8);  // 8 steps per scale
   r.content = content_image(48, 40);                   // scale 1 of 2: 24×20
+  r.styles = {{style_image(60, 36), 1.0f}};            // scale 1: 30×18, above the 16 px floor
   r.options.scales = 2;
   std::vector<style::Progress> seen;
   const auto record = [&](const style::Progress& p) { seen.push_back(p); };

@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -28,7 +29,7 @@ float to_float(const std::string& option, const std::string& text) {
 
 uint32_t to_count(const std::string& option, const std::string& text) {
   const float value = to_float(option, text);
-  if (value < 1 || value != static_cast<float>(static_cast<uint32_t>(value))) {
+  if (!(value >= 1 && value <= 1e9f) || value != std::floor(value)) {
     throw UsageError(option + " expects a whole number of at least 1, not '" + text + "'");
   }
   return static_cast<uint32_t>(value);
@@ -81,6 +82,27 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
+// "relu1_1:0.3" weights must be positive numbers, and where some layers have none, the
+// given ones must leave a positive share of 1 for them (nst.cpp's style_layers()).
+void check_style_layer_weights(const std::vector<std::string>& layers) {
+  float given = 0;
+  bool unweighted = false;
+  for (const auto& layer : layers) {
+    const auto colon = layer.find(':');
+    if (colon == std::string::npos) {
+      unweighted = true;
+      continue;
+    }
+    const float weight = to_float("--style-layers " + layer.substr(0, colon), layer.substr(colon + 1));
+    if (!(weight > 0) || !std::isfinite(weight)) throw UsageError("--style-layers weights must be positive: " + layer);
+    given += weight;
+  }
+  if (unweighted && !(given < 1)) {
+    throw UsageError("--style-layers: the given weights add up to " + std::to_string(given) +
+                     ", leaving nothing of 1 for the layers without one");
+  }
+}
+
 void check(const Options& options) {
   if (options.command == Options::Command::list_devices) return;
   if (options.content.empty() || options.styles.empty()) throw UsageError("a content image and a style image are needed");
@@ -89,6 +111,7 @@ void check(const Options& options) {
     throw UsageError("--style-blend needs one weight per style image (" + std::to_string(options.styles.size()) + ")");
   }
   if (!(options.style_scale > 0)) throw UsageError("--style-scale must be positive");
+  check_style_layer_weights(options.style_layers);
 }
 
 }  // namespace

@@ -14,6 +14,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The shortest side an image is shrunk to by the coarse-to-fine schedule: VGG-19 pools it
+// four times on the way to relu5_1, leaving 1 px.
+constexpr double kSmallestSide = 16.0;
+
 
 // The result as RGB; with preserve_colors, with the content's chroma (on the device).
 RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
@@ -65,7 +69,11 @@ ScaleInputs inputs_at(const Tensor& content, const std::vector<Tensor>& styles, 
   const double factor = double(longest(size)) / std::max(content.shape().h, content.shape().w);
   ScaleInputs at{at_size(content, size), {}};
   for (const Tensor& style : styles) {
-    const Size style_size{scaled_side(style.shape().w, factor), scaled_side(style.shape().h, factor)};
+    // The style shrinks with the content, but, as the content in scale_sizes, never below
+    // a 16 px shorter side (or its own, if smaller): the network pools it four times.
+    const uint32_t shorter = std::min(style.shape().h, style.shape().w);
+    const double style_factor = std::max(factor, std::min(1.0, kSmallestSide / double(shorter)));
+    const Size style_size{scaled_side(style.shape().w, style_factor), scaled_side(style.shape().h, style_factor)};
     at.styles.push_back(at_size(style, style_size));
   }
   return at;
@@ -193,7 +201,7 @@ Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::
 std::vector<Size> scale_sizes(Size full, uint32_t scales) {
   if (scales == 0) throw std::invalid_argument("a run needs at least 1 scale");
   const uint32_t shorter = std::min(full.width, full.height);
-  const double smallest_factor = std::min(1.0, 16.0 / shorter);
+  const double smallest_factor = std::min(1.0, kSmallestSide / shorter);
   std::vector<Size> sizes;
   for (uint32_t k = 0; k < scales; ++k) {
     const double factor = std::max(std::ldexp(1.0, -int(scales - 1 - k)), smallest_factor);

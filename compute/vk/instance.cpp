@@ -60,15 +60,16 @@ bool storage_texel_format(VkPhysicalDevice device, VkFormat format) {
   return (properties.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT) != 0;
 }
 
-bool compute_queue_has_timestamps(VkPhysicalDevice device) {
+// The compute queue's timestampValidBits (0: no timestamps).
+uint32_t compute_queue_timestamp_bits(VkPhysicalDevice device) {
   uint32_t count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(device, &count, nullptr);
   std::vector<VkQueueFamilyProperties> families(count);
   vkGetPhysicalDeviceQueueFamilyProperties(device, &count, families.data());
   for (const auto& family : families) {
-    if (family.queueFlags & VK_QUEUE_COMPUTE_BIT) return family.timestampValidBits > 0;
+    if (family.queueFlags & VK_QUEUE_COMPUTE_BIT) return family.timestampValidBits;
   }
-  return false;
+  return 0;
 }
 
 DeviceInfo read_device(VkPhysicalDevice device, uint32_t index) {
@@ -118,7 +119,8 @@ DeviceInfo read_device(VkPhysicalDevice device, uint32_t index) {
                             (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   limits.texel_buffers = storage_texel_format(device, VK_FORMAT_R32_SFLOAT) &&
                          storage_texel_format(device, VK_FORMAT_R32G32B32A32_SFLOAT);
-  limits.timestamps = compute_queue_has_timestamps(device);
+  limits.timestamp_bits = compute_queue_timestamp_bits(device);
+  limits.timestamps = limits.timestamp_bits > 0;
   limits.timestamp_period_ns = l.timestampPeriod;
   return info;
 }

@@ -25,6 +25,7 @@ struct Limits {
   bool subgroup_shuffle = false;   // subgroupShuffle usable in compute shaders
   bool texel_buffers = false;      // r32f and rgba32f storage texel buffers
   bool timestamps = false;         // compute queue writes timestamps
+  uint32_t timestamp_bits = 0;     // of which this many are valid (counters wrap there)
   float timestamp_period_ns = 0;
 };
 

@@ -148,6 +148,17 @@ Allocation Allocator::allocate(const VkMemoryRequirements& requirements, MemoryU
   return *take(new_block(type, std::max(bytes, kBlockBytes), what));
 }
 
+bool Allocator::is_empty(const Block& block) {
+  return block.free_ranges.size() == 1 && block.free_ranges.begin()->second == block.size;
+}
+
+bool Allocator::has_other_empty_block(size_t index) const {
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    if (i != index && blocks_[i] && blocks_[i]->type == blocks_[index]->type && is_empty(*blocks_[i])) return true;
+  }
+  return false;
+}
+
 void Allocator::free(const Allocation& allocation) {
   std::lock_guard<std::mutex> lock(mutex_);
   Block& block = *blocks_[allocation.block];
@@ -166,9 +177,11 @@ void Allocator::free(const Allocation& allocation) {
     }
   }
   in_use_ -= allocation.size;
-  if (ranges.size() == 1 && ranges.begin()->second == block.size) {
+  if (is_empty(block) && (block.size > kBlockBytes || has_other_empty_block(allocation.block))) {
+    // Empty blocks go back to the driver, but one of each memory type stays: staging and
+    // scratch buffers come and go every step, and a fresh 64 MiB allocation each time costs.
     if (block.mapped) vkUnmapMemory(device_, block.memory.get());
-    blocks_[allocation.block].reset();  // give empty blocks back to the driver
+    blocks_[allocation.block].reset();
   }
 }
 

@@ -66,6 +66,8 @@ class Allocator {
   uint32_t memory_type(uint32_t allowed_types, MemoryUse use, const std::string& what) const;
   void check_fits(VkDeviceSize bytes, uint32_t type, const std::string& what) const;
   size_t new_block(uint32_t type, VkDeviceSize bytes, const std::string& what);
+  static bool is_empty(const Block& block);
+  bool has_other_empty_block(size_t index) const;  // of block `index`'s memory type
 
   VkPhysicalDevice physical_;
   VkDevice device_;

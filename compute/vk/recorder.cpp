@@ -202,8 +202,10 @@ std::vector<Timing> Recorder::timings() const {
                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
         "reading timestamps");
   const double ms_per_tick = context_.limits().timestamp_period_ns * 1e-6;
+  const uint32_t bits = context_.limits().timestamp_bits;
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;  // counters wrap at `bits`
   for (size_t i = 1; i < ticks.size(); ++i) {
-    result.push_back({labels_[i], static_cast<double>(ticks[i] - ticks[i - 1]) * ms_per_tick});
+    result.push_back({labels_[i], static_cast<double>((ticks[i] - ticks[i - 1]) & mask) * ms_per_tick});
   }
   return result;
 }
