@@ -35,7 +35,12 @@ Context::Context(const ContextOptions& options) : pipeline_cache_path_(options.p
                 "' lacks VK_KHR_push_descriptor, which this engine needs; choose another device "
                 "(NST_DEVICE) or update its driver");
   }
-  create_device();
+  try {
+    create_device();
+  } catch (...) {
+    release();  // the destructor does not run for a half-built context
+    throw;
+  }
 }
 
 void Context::create_device() {
@@ -98,7 +103,9 @@ void Context::create_device() {
   allocator_ = std::make_unique<Allocator>(physical_, device_, info_);
 }
 
-Context::~Context() {
+Context::~Context() { release(); }
+
+void Context::release() {
   if (device_ == VK_NULL_HANDLE) return;
   vkDeviceWaitIdle(device_);
   save_pipeline_cache();
@@ -107,6 +114,7 @@ Context::~Context() {
   pipeline_cache_.reset();
   command_pool_.reset();
   vkDestroyDevice(device_, nullptr);
+  device_ = VK_NULL_HANDLE;
 }
 
 void Context::save_pipeline_cache() const {

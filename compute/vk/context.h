@@ -58,6 +58,7 @@ class Context {
 
  private:
   void create_device();
+  void release();  // everything made on the device, then the device
   void save_pipeline_cache() const;
 
   std::unique_ptr<Instance> instance_;
