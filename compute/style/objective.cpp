@@ -4,6 +4,7 @@
 
 #include "ops/content.h"
 #include "ops/gram.h"
+#include "ops/scalar_op.h"
 #include "ops/tv.h"
 #include "ops/vector.h"
 #include "vk/error.h"
@@ -92,21 +93,20 @@ void Objective::evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad) {
   pass_.forward(rec, x);
   for (const auto& layer : spec_.content_layers) {
     const Tensor& features = pass_.feature(layer);
-    for (uint32_t slot : {kContent, kTotal}) {
-      ops::content_loss(rec, features, content_.at(layer), spec_.content_weight, scalars_, slot, add);
-    }
+    ops::content_loss(rec, features, content_.at(layer), spec_.content_weight, scalars_, kContent, add);
   }
   for (const auto& s : spec_.style_layers) {
     const Tensor& features = pass_.feature(s.layer);
     Tensor& gram = grams_.at(s.layer);
     ops::gram(rec, features, gram);
-    for (uint32_t slot : {kStyle, kTotal}) {
-      ops::style_loss(rec, features, gram, targets_.at(s.layer), spec_.style_weight * s.weight, scalars_, slot, add);
-    }
+    ops::style_loss(rec, features, gram, targets_.at(s.layer), spec_.style_weight * s.weight, scalars_, kStyle, add);
   }
   if (spec_.tv_weight != 0) {
-    for (uint32_t slot : {kTotalVariation, kTotal}) ops::total_variation(rec, x, spec_.tv_weight, scalars_, slot, add);
+    ops::total_variation(rec, x, spec_.tv_weight, scalars_, kTotalVariation, add);
   }
+  // Each term is reduced once; the total is their sum, on the device.
+  ops::scalar_op(rec, scalars_, kTotal, ops::ScalarOp::add, kContent, kStyle);
+  ops::scalar_op(rec, scalars_, kTotal, ops::ScalarOp::add, kTotal, kTotalVariation);
   pass_.backward(rec, [this](vk::Recorder& r, const std::string& layer, Tensor& g, ops::Accumulate a) {
     add_layer_gradient(r, layer, g, a);
   }, grad);
