@@ -179,6 +179,92 @@ TEST_F(Run, ScalesRunInTurnAndEndAtTheFullSizeWithALowerLoss) {
   EXPECT_LT(result.end.total, result.start.total / 1.5);
 }
 
+TEST(WorkingSizeSchedule, DoublesFromTheWorkingSizeUpToTheFullSize) {
+  using S = style::Size;
+  // 1000×600 at 256: 256×154, doubled once (512×307), then the full size (a second doubling
+  // would pass it).
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 1), (std::vector<S>{{256, 154}, {512, 307}, {1000, 600}}));
+  // Coarse scales below the working size come first.
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 2),
+            (std::vector<S>{{128, 77}, {256, 154}, {512, 307}, {1000, 600}}));
+  // A working size that reaches the image's own: no refinement.
+  EXPECT_EQ(style::working_size_schedule({300, 101}, 300, 1), (std::vector<S>{{300, 101}}));
+  EXPECT_EQ(style::working_size_schedule({300, 101}, 512, 1), (std::vector<S>{{300, 101}}));
+  // Exactly half: one doubling lands on the full size.
+  EXPECT_EQ(style::working_size_schedule({64, 32}, 32, 1), (std::vector<S>{{32, 16}, {64, 32}}));
+  EXPECT_THROW(style::working_size_schedule({64, 32}, 0, 1), std::invalid_argument);
+}
+
+TEST(StyleWeight, ScalesWithPixelsOnlyWhenAReferenceIsGiven) {
+  style::ObjectiveSpec spec;
+  spec.style_weight = 1e4f;
+  EXPECT_EQ(style::effective_style_weight(spec, 4 * 65536.0), 1e4f);
+  spec.style_weight_reference_pixels = 65536;
+  EXPECT_FLOAT_EQ(style::effective_style_weight(spec, 4 * 65536.0), 4e4f);
+  EXPECT_FLOAT_EQ(style::effective_style_weight(spec, 65536.0 / 2), 5e3f);
+}
+
+TEST_F(Run, SizeScaledStyleWeightKeepsTheBalanceOfTermsAcrossSizes) {
+  // The style term of an image and of its 2× enlargement are alike (Gram distances are
+  // normalised by positions) while the content term grows with the pixels: with a reference,
+  // β grows with them too, so the ratio of the two terms stays put (measured: 88 and 93 from
+  // noise; 88 and 23 without the reference).
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  const auto style_to_content = [&](uint32_t w, uint32_t h, double reference) {
+    auto r = request(style::OptimizerKind::lbfgs, 6);
+    r.content = content_image(w, h);
+    r.objective.style_weight_reference_pixels = reference;
+    r.options.init = style::Init::noise;
+    const auto result = style::stylise(network, r, nullptr, style::CancelToken());
+    return result.start.style / result.start.content;
+  };
+  const double small = style_to_content(24, 20, 480), large = style_to_content(48, 40, 480);
+  EXPECT_NEAR(large, small, 0.2 * small);
+  const double small_fixed = style_to_content(24, 20, 0), large_fixed = style_to_content(48, 40, 0);
+  EXPECT_LT(large_fixed, 0.5 * small_fixed);  // without: the larger image is styled less
+}
+
+TEST_F(Run, RefinementScalesTakeTheirOwnStepCount) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 6);
+  r.content = content_image(48, 40);
+  r.options.schedule = style::working_size_schedule({48, 40}, 24, 1);
+  r.options.refine_steps = 2;
+  std::vector<style::Progress> seen;
+  const auto result = style::stylise(network, r, [&](const style::Progress& p) { seen.push_back(p); }, style::CancelToken());
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_EQ(result.steps, 8u);
+  EXPECT_EQ(seen[5].scale, 1u);
+  EXPECT_EQ(seen[6].scale, 2u);
+  EXPECT_EQ(seen.back().steps, 8u);
+  EXPECT_EQ(result.optimised, (style::Size{48, 40}));
+  r.options.schedule = {{24, 20}};
+  EXPECT_THROW(style::stylise(network, r, nullptr, style::CancelToken()), std::invalid_argument);
+}
+
+TEST_F(Run, RefiningStopsWhereTheNextScaleWouldExceedTheMemoryLimit) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 4);
+  r.content = content_image(96, 80);
+  r.options.schedule = style::working_size_schedule({96, 80}, 24, 1);  // 24, 48, 96
+  r.options.refine_steps = 2;
+  r.options.refine_within_memory = true;
+  // What the run holds before its first scale, plus a margin that a 48×40 scale fits and
+  // a 96×80 one (four times the activations and L-BFGS history) does not.
+  r.options.memory_limit_bytes = ctx().allocator().bytes_in_use() + (8ull << 20);
+  std::vector<style::Progress> seen;
+  const auto result = style::stylise(network, r, [&](const style::Progress& p) { seen.push_back(p); }, style::CancelToken());
+  EXPECT_EQ(result.optimised, (style::Size{48, 40}));
+  EXPECT_EQ(result.steps, 6u);
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(result.image.width, 96u);  // enlarged to the content's size all the same
+  EXPECT_EQ(result.image.height, 80u);
+  EXPECT_EQ(result.image.rgb.size(), 96u * 80 * 3);
+  // Without the limit the same run reaches the full size.
+  r.options.memory_limit_bytes = 0;
+  EXPECT_EQ(style::stylise(network, r, nullptr, style::CancelToken()).optimised, (style::Size{96, 80}));
+}
+
 // I and Q of NTSC's YIQ, the chroma colour preservation keeps.
 std::pair<double, double> chroma(const std::vector<float>& rgb, size_t pixel) {
   const double r = rgb[3 * pixel], g = rgb[3 * pixel + 1], b = rgb[3 * pixel + 2];

@@ -42,6 +42,11 @@ std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
   return result;
 }
 
+float effective_style_weight(const ObjectiveSpec& spec, double pixels) {
+  if (spec.style_weight_reference_pixels <= 0) return spec.style_weight;
+  return static_cast<float>(spec.style_weight * pixels / spec.style_weight_reference_pixels);
+}
+
 Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
                      const std::vector<StyleImage>& styles)
     : network_(network),
@@ -49,6 +54,7 @@ Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, con
       shape_(content.shape()),
       pass_(network, content.shape(), all_layers(spec)),
       scalars_(network.context(), {1, 1, kSlots}, "loss terms") {
+  spec_.style_weight = effective_style_weight(spec, double(shape_.h) * shape_.w);
   if (!spec.style_layers.empty() && styles.empty()) throw vk::Error("style layers are given but no style image");
   vk::Recorder rec(network.context());
   pass_.forward(rec, content);

@@ -27,7 +27,15 @@ struct ObjectiveSpec {
   float content_weight = 1.0f;  // α
   float style_weight = 1e4f;    // β
   float tv_weight = 0.0f;       // γ
+  // When > 0, β holds at this many pixels of x and scales with x's pixel count: L_c and
+  // L_tv sum over positions while L_s is normalised by them, so a fixed β styles small
+  // images more strongly than large ones; scaled, the balance is the same at every size
+  // (front ends whose users choose a strength, not β; and each scale of a run).
+  double style_weight_reference_pixels = 0;
 };
+
+// β for an image of `pixels` pixels, after style_weight_reference_pixels.
+float effective_style_weight(const ObjectiveSpec& spec, double pixels);
 
 // The layers with w_l = 1/|layers|, DESIGN.md's default.
 std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers);

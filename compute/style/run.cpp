@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <random>
 
 #include "ops/color.h"
 #include "ops/resize.h"
 #include "style/optimizer.h"
+#include "vk/error.h"
 
 namespace nst::style {
 namespace {
@@ -84,13 +86,17 @@ ScaleInputs inputs_at(const Tensor& content, const std::vector<Tensor>& styles, 
 // the finer scales to come weigh more than the coarse ones behind.
 class StepClock {
  public:
-  StepClock(const std::vector<Size>& sizes, uint32_t steps_per_scale) {
-    for (const Size& size : sizes) total_pixels_ += double(size.width) * size.height * steps_per_scale;
+  StepClock(const std::vector<Size>& sizes, const std::vector<uint32_t>& steps) {
+    for (size_t k = 0; k < sizes.size(); ++k) total_pixels_ += double(sizes[k].width) * sizes[k].height * steps[k];
   }
   // After a step at `size`: the step's number (from 1), elapsed and remaining seconds.
   void stepped(Size size) {
     ++step_;
     done_pixels_ += double(size.width) * size.height;
+  }
+  // The scales from `scale` on will not run (refining stopped).
+  void skip(const std::vector<Size>& sizes, const std::vector<uint32_t>& steps, size_t scale) {
+    for (size_t k = scale; k < sizes.size(); ++k) total_pixels_ -= double(sizes[k].width) * sizes[k].height * steps[k];
   }
   uint32_t step() const { return step_; }
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
@@ -148,10 +154,10 @@ LossTerms terms_at(Objective& objective, const Tensor& x) {
 struct ScalePosition {
   uint32_t scale, scales;  // scale counts from 1
   Size size;
-  uint32_t total_steps;
+  uint32_t steps, total_steps;
 };
 
-// options.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
+// at.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
 // moments) belongs to x's size.
 // Returns false when cancelled with options.partial_on_cancel (else cancelling throws).
 bool optimise(Objective& objective, Tensor& x, const RunOptions& options, const ScalePosition& at, StepClock& clock,
@@ -165,7 +171,7 @@ bool optimise(Objective& objective, Tensor& x, const RunOptions& options, const 
     objective.evaluate(rec, point, grad);
   };
   const Problem problem{evaluate, &objective.scalars(), kTotal};
-  for (uint32_t step = 1; step <= options.steps; ++step) {
+  for (uint32_t step = 1; step <= at.steps; ++step) {
     if (cancel.cancelled()) return stop();
     optimizer->step(problem, x);
     clock.stepped(at.size);
@@ -210,12 +216,61 @@ std::vector<Size> scale_sizes(Size full, uint32_t scales) {
   return sizes;
 }
 
+std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales) {
+  if (working_longest == 0) throw std::invalid_argument("the working size must be at least 1 px");
+  if (working_longest >= longest(full)) return scale_sizes(full, scales);
+  const double factor = double(working_longest) / longest(full);
+  std::vector<Size> sizes = scale_sizes({scaled_side(full.width, factor), scaled_side(full.height, factor)}, scales);
+  for (double f = 2 * factor; f < 1.0; f *= 2) sizes.push_back({scaled_side(full.width, f), scaled_side(full.height, f)});
+  sizes.push_back(full);
+  return sizes;
+}
+
+namespace {
+
+std::vector<Size> schedule(const Request& request) {
+  const Size full{request.content.width, request.content.height};
+  const std::vector<Size>& given = request.options.schedule;
+  if (given.empty()) return scale_sizes(full, request.options.scales);
+  if (!(given.back() == full)) throw std::invalid_argument("the schedule must end at the content's size");
+  return given;
+}
+
+std::vector<uint32_t> steps_per_scale(const RunOptions& options, size_t scales) {
+  std::vector<uint32_t> steps(scales, options.refine_steps.value_or(options.steps));
+  steps.front() = options.steps;
+  return steps;
+}
+
+bool out_of_memory(const vk::Error& e) {
+  return e.result() == VK_ERROR_OUT_OF_DEVICE_MEMORY || e.result() == VK_ERROR_OUT_OF_HOST_MEMORY;
+}
+
+double pixels(Size size) { return double(size.width) * size.height; }
+
+// Whether a scale at `next` would fit, judged from the bytes the scale at `last` took
+// beyond what was in use before it (its objective's activations, the optimiser's history).
+bool fits(vk::Context& context, const RunOptions& options, uint64_t last_scale_bytes, Size last, Size next) {
+  const double needed = double(last_scale_bytes) * pixels(next) / pixels(last);
+  vk::Allocator& allocator = context.allocator();
+  const vk::MemoryBudget budget = allocator.budget();
+  double available = budget.budget_bytes > budget.usage_bytes ? double(budget.budget_bytes - budget.usage_bytes) : 0;
+  if (options.memory_limit_bytes) {
+    const uint64_t in_use = allocator.bytes_in_use();
+    available = std::min(available, options.memory_limit_bytes > in_use ? double(options.memory_limit_bytes - in_use) : 0);
+  }
+  return needed <= available;
+}
+
+}  // namespace
+
 Result stylise(const vgg::Network& network, const Request& request, const ProgressCallback& progress,
                const CancelToken& cancel) {
   vk::Context& context = network.context();
   const RunOptions& options = request.options;
-  const std::vector<Size> sizes = scale_sizes({request.content.width, request.content.height}, options.scales);
-  StepClock clock(sizes, options.steps);
+  const std::vector<Size> sizes = schedule(request);
+  const std::vector<uint32_t> steps = steps_per_scale(options, sizes.size());
+  StepClock clock(sizes, steps);
 
   const Tensor content = to_network_space(context, request.content, "content");
   std::vector<Tensor> styles;
@@ -225,22 +280,44 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
   // A copy, even at the full size: `initial` must survive for the start's loss.
   Tensor x = resized(initial, sizes.front(), "image");
   Result result;
-  result.steps = options.steps * options.scales;
-  for (uint32_t k = 0; k < sizes.size(); ++k) {
-    const ScaleInputs at = inputs_at(content, styles, sizes[k]);
-    Objective objective(network, request.objective, at.content, style_images(at.styles, request));
-    if (k > 0) x = resized(x, sizes[k], "image");  // the last scale's result, enlarged
-    if (!optimise(objective, x, options, {k + 1, options.scales, sizes[k], result.steps}, clock, progress, cancel)) {
-      result.cancelled = true;
+  result.steps = std::accumulate(steps.begin(), steps.end(), 0u);
+  const uint32_t scales = static_cast<uint32_t>(sizes.size());
+  uint64_t last_scale_bytes = 0;
+  for (uint32_t k = 0; k < scales; ++k) {
+    const bool refining = k > 0 && options.refine_within_memory;
+    if (refining && !fits(context, options, last_scale_bytes, sizes[k - 1], sizes[k])) {
+      clock.skip(sizes, steps, k);
       result.steps = clock.step();
-      x = resized(x, sizes.back(), "image so far");
       break;
     }
-    if (k + 1 == sizes.size()) {
-      result.start = terms_at(objective, initial);
-      result.end = terms_at(objective, x);
+    const uint64_t before = context.allocator().bytes_in_use();
+    context.allocator().reset_peak();
+    try {
+      const ScaleInputs at = inputs_at(content, styles, sizes[k]);
+      Objective objective(network, request.objective, at.content, style_images(at.styles, request));
+      Tensor scaled = k > 0 ? resized(x, sizes[k], "image") : std::move(x);  // the last scale's result, enlarged
+      const bool finished = optimise(objective, scaled, options, {k + 1, scales, sizes[k], steps[k], result.steps}, clock,
+                                     progress, cancel);
+      x = std::move(scaled);
+      result.optimised = sizes[k];
+      if (!finished) {
+        result.cancelled = true;
+        result.steps = clock.step();
+        break;
+      }
+      if (k + 1 == scales) {
+        result.start = terms_at(objective, initial);
+        result.end = terms_at(objective, x);
+      }
+    } catch (const vk::Error& e) {
+      if (!refining || !out_of_memory(e)) throw;
+      clock.skip(sizes, steps, k);
+      result.steps = clock.step();
+      break;
     }
+    last_scale_bytes = context.allocator().peak_bytes() - before;
   }
+  if (!(result.optimised == sizes.back())) x = resized(x, sizes.back(), "image enlarged");
   result.image = to_rgb(context, x, request);
   result.seconds = clock.elapsed();
   return result;

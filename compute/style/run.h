@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct RgbImage {
   std::vector<float> rgb;
 };
 
+struct Size {
+  uint32_t width = 0, height = 0;
+  bool operator==(const Size&) const = default;
+};
+
 enum class Init { content, noise, image };
 enum class OptimizerKind { lbfgs, adam };
 
@@ -30,6 +36,19 @@ struct RunOptions {
   // (scale_sizes()), starting the next from the last result enlarged. 1: the content's
   // size only.
   uint32_t scales = 1;
+  // The sizes of the schedule given outright, coarsest first, the last the content's
+  // size; overrides `scales` (see working_size_schedule()).
+  std::vector<Size> schedule;
+  // Steps at each scale after the first; unset: `steps`. Refining an image that the first
+  // scale has already styled needs fewer steps, and finer steps cost more.
+  std::optional<uint32_t> refine_steps;
+  // Stop refining, instead of failing, where the next scale would not fit in memory: the
+  // last scale's use, scaled by pixels, is checked against the device's budget (or
+  // memory_limit_bytes, where smaller), and a refinement scale that runs out of device
+  // memory all the same is abandoned. The result is then the last finished scale's image,
+  // enlarged (Result::optimised says which size it was).
+  bool refine_within_memory = false;
+  uint64_t memory_limit_bytes = 0;
   // Give the result the content's colours: the stylised luminance with the content's
   // chroma (ops::preserve_colors), applied to the final image.
   bool preserve_colors = false;
@@ -43,17 +62,18 @@ struct RunOptions {
   RgbImage init_image;         // for Init::image: the content's size
 };
 
-struct Size {
-  uint32_t width = 0, height = 0;
-  bool operator==(const Size&) const = default;
-};
-
 // The image sizes of a coarse-to-fine run ending at `full`, coarsest first: scale k of n
 // (k = 0 … n−1) shrinks both sides by 2^(n−1−k), rounded to nearest, but never makes the
 // shorter side less than 16 px (or than full's, if that is smaller): VGG-19 halves an
 // image four times before relu5_1, and a side of 16 px leaves it 1 px there. The last
 // size is `full`. Throws std::invalid_argument for scales = 0.
 std::vector<Size> scale_sizes(Size full, uint32_t scales);
+
+// The schedule of a run at a working size that ends at the image's full size:
+// scale_sizes(working, scales), where `working` is `full` with its longest side made
+// working_longest (rounded to nearest; `full` itself when it is no larger), then that size
+// doubled until the next doubling would reach or pass `full`, then `full`.
+std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales);
 
 struct StyleInput {
   RgbImage image;  // at the size it should be compared at (the front end scales it)
@@ -93,9 +113,11 @@ class Cancelled : public std::runtime_error {
 struct Result {
   RgbImage image;
   // At the initial image and at the result, both at the content's size (with several
-  // scales too, so that they compare), before colour preservation.
+  // scales too, so that they compare), before colour preservation; zero when the run
+  // stopped short of the content's size (cancelled, or refining stopped).
   LossTerms start, end;
-  uint32_t steps = 0;  // in all: RunOptions::steps × scales (fewer when cancelled)
+  uint32_t steps = 0;  // in all, over every scale (fewer when cancelled)
+  Size optimised;      // the finest size optimised: the content's, unless refining stopped
   double seconds = 0;
   // Cancelled with RunOptions::partial_on_cancel: `image` is the state reached, enlarged
   // to the content's size; start and end are not measured (zero).

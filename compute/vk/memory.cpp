@@ -195,6 +195,11 @@ uint64_t Allocator::peak_bytes() const {
   return peak_;
 }
 
+void Allocator::reset_peak() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  peak_ = in_use_;
+}
+
 Buffer::Buffer(Context& context, VkDeviceSize bytes, MemoryUse use, const std::string& what)
     : context_(context), name_(what), size_(bytes) {
   if (bytes == 0) throw Error("cannot create the empty buffer '" + what + "'");

@@ -50,7 +50,8 @@ class Allocator {
   void free(const Allocation& allocation);
 
   uint64_t bytes_in_use() const;
-  uint64_t peak_bytes() const;   // the most ever in use by our buffers, device-local or not
+  uint64_t peak_bytes() const;   // the most in use by our buffers since the last reset_peak()
+  void reset_peak();             // the peak becomes what is in use now
   MemoryBudget budget() const;
 
   static constexpr VkDeviceSize kBlockBytes = 64ull << 20;
