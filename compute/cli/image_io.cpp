@@ -447,7 +447,7 @@ void write_npy(const std::string& file, const std::string& header, const std::ve
 
 // ---------------------------------------------------------------------------------------
 
-GeglSession::GeglSession() {
+GeglSession::GeglSession(Owner owner) : owner_(owner) {
   GeglState expected = GeglState::never_started;
   if (!gegl_state.compare_exchange_strong(expected, GeglState::running)) {
     throw std::logic_error("GEGL can be initialised only once per process, and a GeglSession was already created");
@@ -460,7 +460,7 @@ GeglSession::GeglSession() {
 }
 
 GeglSession::~GeglSession() {
-  gegl_exit();
+  if (owner_ == Owner::this_session) gegl_exit();
   gegl_state.store(GeglState::shut_down);
 }
 

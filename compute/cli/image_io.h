@@ -46,15 +46,22 @@ struct Size {
   bool operator==(const Size&) const = default;
 };
 
-// Initialises GEGL for this process and shuts it down when destroyed; create one in main
+// Initialises GEGL for this process and (unless the host owns GEGL) shuts it down when destroyed; create one in main
 // before any image function. GEGL cannot be initialised again after it has been shut
 // down, so a second session in one process is refused with std::logic_error.
 class GeglSession {
  public:
-  GeglSession();
+  // Who ends GEGL: this session (gegl_exit when destroyed), or the host process (a GIMP
+  // plug-in: libgimp holds GEGL buffers of its own past the plug-in's run, and GIMP never
+  // calls gegl_exit in plug-ins).
+  enum class Owner { this_session, host };
+  explicit GeglSession(Owner owner = Owner::this_session);
   ~GeglSession();
   GeglSession(const GeglSession&) = delete;
   GeglSession& operator=(const GeglSession&) = delete;
+
+ private:
+  Owner owner_;
 };
 
 // Loads any format GEGL has a native loader for (PNG, JPEG, TIFF, OpenEXR, WebP, GIF,

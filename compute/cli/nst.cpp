@@ -39,27 +39,11 @@ Tensor to_network_space(vk::Context& context, const Image& image, const std::str
   return style::to_network_space(context, engine_image(image), name);
 }
 
-// "relu1_1:0.3" → {relu1_1, 0.3}; weights not given share what the given ones leave of 1.
-std::vector<style::StyleLayer> style_layers(const std::vector<std::string>& specs) {
-  std::vector<style::StyleLayer> layers;
-  for (const auto& spec : specs) {
-    const auto colon = spec.find(':');
-    layers.push_back({spec.substr(0, colon), colon == std::string::npos ? NAN : std::stof(spec.substr(colon + 1))});
-  }
-  float given = 0;
-  size_t unweighted = 0;
-  for (const auto& l : layers) std::isnan(l.weight) ? ++unweighted : given += l.weight;
-  for (auto& l : layers) {
-    if (std::isnan(l.weight)) l.weight = unweighted == layers.size() ? 1.0f / layers.size() : (1.0f - given) / unweighted;
-  }
-  return layers;
-}
-
 style::ObjectiveSpec objective_spec(const Options& options, const vgg::WeightFile& weights) {
   const vgg::DefaultLayers defaults = vgg::default_layers(weights);
   style::ObjectiveSpec spec;
   spec.content_layers = options.content_layers.empty() ? defaults.content : options.content_layers;
-  spec.style_layers = style_layers(options.style_layers.empty() ? defaults.style : options.style_layers);
+  spec.style_layers = style::parse_style_layers(options.style_layers.empty() ? defaults.style : options.style_layers);
   spec.content_weight = options.content_weight;
   spec.style_weight = options.style_weight;
   spec.tv_weight = options.tv_weight;

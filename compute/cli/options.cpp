@@ -5,17 +5,10 @@
 #include <map>
 #include <sstream>
 
+#include "style/objective.h"
+
 namespace nst::cli {
 namespace {
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> items;
-  std::istringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
 
 float to_float(const std::string& option, const std::string& text) {
   try {
@@ -52,12 +45,12 @@ const std::map<std::string, Setter>& setters() {
       {"--content-weight", [](Options& o, auto& n, auto& v) { o.content_weight = to_float(n, v); }},
       {"--style-weight", [](Options& o, auto& n, auto& v) { o.style_weight = to_float(n, v); }},
       {"--tv-weight", [](Options& o, auto& n, auto& v) { o.tv_weight = to_float(n, v); }},
-      {"--content-layers", [](Options& o, auto&, auto& v) { o.content_layers = split(v); }},
-      {"--style-layers", [](Options& o, auto&, auto& v) { o.style_layers = split(v); }},
+      {"--content-layers", [](Options& o, auto&, auto& v) { o.content_layers = style::split_list(v); }},
+      {"--style-layers", [](Options& o, auto&, auto& v) { o.style_layers = style::split_list(v); }},
       {"--style-blend",
        [](Options& o, auto& n, auto& v) {
          o.style_blend.clear();
-         for (const auto& item : split(v)) o.style_blend.push_back(to_float(n, item));
+         for (const auto& item : style::split_list(v)) o.style_blend.push_back(to_float(n, item));
        }},
       {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_float(n, v); }},
       {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = one_of(n, v, "max", "avg"); }},
@@ -82,24 +75,12 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
-// "relu1_1:0.3" weights must be positive numbers, and where some layers have none, the
-// given ones must leave a positive share of 1 for them (nst.cpp's style_layers()).
+// Weights as parse_style_layers() takes them: refused here, before any work.
 void check_style_layer_weights(const std::vector<std::string>& layers) {
-  float given = 0;
-  bool unweighted = false;
-  for (const auto& layer : layers) {
-    const auto colon = layer.find(':');
-    if (colon == std::string::npos) {
-      unweighted = true;
-      continue;
-    }
-    const float weight = to_float("--style-layers " + layer.substr(0, colon), layer.substr(colon + 1));
-    if (!(weight > 0) || !std::isfinite(weight)) throw UsageError("--style-layers weights must be positive: " + layer);
-    given += weight;
-  }
-  if (unweighted && !(given < 1)) {
-    throw UsageError("--style-layers: the given weights add up to " + std::to_string(given) +
-                     ", leaving nothing of 1 for the layers without one");
+  try {
+    style::parse_style_layers(layers);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--style-layers: ") + e.what());
   }
 }
 

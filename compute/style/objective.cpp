@@ -1,6 +1,9 @@
 #include "style/objective.h"
 
+#include <cmath>
 #include <numeric>
+#include <sstream>
+#include <stdexcept>
 
 #include "ops/content.h"
 #include "ops/gram.h"
@@ -40,6 +43,55 @@ std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
   std::vector<StyleLayer> result;
   for (const auto& layer : layers) result.push_back({layer, 1.0f / static_cast<float>(layers.size())});
   return result;
+}
+
+namespace {
+
+float layer_weight(const std::string& spec, const std::string& text) {
+  try {
+    size_t used = 0;
+    const float weight = std::stof(text, &used);
+    if (used == text.size() && weight > 0 && std::isfinite(weight)) return weight;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("style layer weights must be positive numbers: " + spec);
+}
+
+}  // namespace
+
+std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs) {
+  std::vector<StyleLayer> layers;
+  float given = 0;
+  size_t unweighted = 0;
+  for (const auto& spec : specs) {
+    const auto colon = spec.find(':');
+    if (colon == std::string::npos) {
+      layers.push_back({spec, NAN});
+      ++unweighted;
+      continue;
+    }
+    layers.push_back({spec.substr(0, colon), layer_weight(spec, spec.substr(colon + 1))});
+    given += layers.back().weight;
+  }
+  if (unweighted == layers.size()) return equal_weights(specs);
+  if (unweighted > 0 && !(given < 1)) {
+    std::ostringstream message;
+    message << "the given style layer weights add up to " << given << ", leaving nothing of 1 for the layers without one";
+    throw std::invalid_argument(message.str());
+  }
+  for (auto& l : layers) {
+    if (std::isnan(l.weight)) l.weight = (1.0f - given) / unweighted;
+  }
+  return layers;
+}
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
 }
 
 float effective_style_weight(const ObjectiveSpec& spec, double pixels) {

@@ -40,6 +40,14 @@ float effective_style_weight(const ObjectiveSpec& spec, double pixels);
 // The layers with w_l = 1/|layers|, DESIGN.md's default.
 std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers);
 
+// "relu1_1:0.3" → {relu1_1, 0.3}. Layers without a weight share what the given ones leave
+// of 1 (equally, when none is given). Throws std::invalid_argument for a weight that is not
+// a positive number, or given weights that leave nothing for the layers without one.
+std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs);
+
+// "a,b,,c" → {a, b, c}: the front ends' comma-separated layer lists.
+std::vector<std::string> split_list(const std::string& list);
+
 struct StyleImage {
   const Tensor* image;  // 3×H×W in network space, any size
   float blend;          // b_k before normalisation

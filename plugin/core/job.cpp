@@ -1,0 +1,218 @@
+#include "plugin/core/job.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "vgg/network.h"
+#include "vgg/weights.h"
+#include "vk/context.h"
+#include "vk/error.h"
+#include "vk/instance.h"
+
+namespace nst::plugin {
+namespace {
+
+const Babl* rgba_float() { return babl_format("R'G'B'A float"); }
+const Babl* rgb_float() { return babl_format("R'G'B' float"); }
+
+size_t pixel_count(const Image& image) { return size_t{image.width} * image.height; }
+
+GeglRectangle whole(const Image& image) {
+  return {0, 0, static_cast<gint>(image.width), static_cast<gint>(image.height)};
+}
+
+// The command the messages name: installed beside the plug-in by `meson install`.
+constexpr const char* kInstallCommand = "nst-fetch-weights";
+
+std::string minutes_and_seconds(double seconds) {
+  const long s = std::lround(seconds);
+  std::ostringstream out;
+  if (s >= 60) out << s / 60 << " min ";
+  out << s % 60 << " s";
+  return out.str();
+}
+
+vgg::WeightFile read_weights_or_explain() {
+  const std::string path = vgg::default_weights_path();
+  try {
+    return vgg::read_weights(path);
+  } catch (const std::exception& e) {
+    throw PluginError("No usable VGG-19 weights: " + std::string(e.what()) + ". Install them with `" + kInstallCommand +
+                      "` (or point NST_WEIGHTS at a weight file).");
+  }
+}
+
+vk::Context open_device(const Settings& settings) {
+  try {
+    vk::ContextOptions options;
+    options.device = settings.device;
+    return vk::Context(options);
+  } catch (const vk::Error& e) {
+    throw PluginError(std::string("Could not open a Vulkan device: ") + e.what());
+  }
+}
+
+style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
+
+// The style at the size that matches the content's full size: its longest side
+// style-scale times the content's. The engine shrinks both together at coarser scales.
+Image style_at_scale(const JobInput& input) {
+  const uint32_t longest = std::max(input.content.width, input.content.height);
+  const auto side = static_cast<uint32_t>(std::max(16L, std::lround(longest * input.settings.style_scale)));
+  Image style = cli::resize_longest_side(input.style, side);
+  style.alpha.clear();  // the style's colours are what count, not its coverage
+  return style;
+}
+
+bool out_of_memory(const vk::Error& e) {
+  return e.result() == VK_ERROR_OUT_OF_DEVICE_MEMORY || e.result() == VK_ERROR_OUT_OF_HOST_MEMORY;
+}
+
+}  // namespace
+
+Image read_pixels(GeglBuffer* buffer) {
+  const GeglRectangle* extent = gegl_buffer_get_extent(buffer);
+  Image image{static_cast<uint32_t>(extent->width), static_cast<uint32_t>(extent->height), {}, {}};
+  std::vector<float> rgba(pixel_count(image) * 4);
+  gegl_buffer_get(buffer, extent, 1.0, rgba_float(), rgba.data(), GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  const bool has_alpha = babl_format_has_alpha(gegl_buffer_get_format(buffer));
+  image.rgb.reserve(pixel_count(image) * 3);
+  if (has_alpha) image.alpha.reserve(pixel_count(image));
+  for (size_t p = 0; p < pixel_count(image); ++p) {
+    image.rgb.insert(image.rgb.end(), &rgba[4 * p], &rgba[4 * p + 3]);
+    if (has_alpha) image.alpha.push_back(rgba[4 * p + 3]);
+  }
+  return image;
+}
+
+void write_pixels(const Image& image, GeglBuffer* buffer) {
+  const GeglRectangle area = whole(image);
+  if (image.alpha.empty()) {
+    gegl_buffer_set(buffer, &area, 0, rgb_float(), image.rgb.data(), GEGL_AUTO_ROWSTRIDE);
+    return;
+  }
+  std::vector<float> rgba;
+  rgba.reserve(pixel_count(image) * 4);
+  for (size_t p = 0; p < pixel_count(image); ++p) {
+    rgba.insert(rgba.end(), &image.rgb[3 * p], &image.rgb[3 * p + 3]);
+    rgba.push_back(image.alpha[p]);
+  }
+  gegl_buffer_set(buffer, &area, 0, rgba_float(), rgba.data(), GEGL_AUTO_ROWSTRIDE);
+}
+
+std::optional<std::string> weights_problem() {
+  try {
+    read_weights_or_explain();
+    return std::nullopt;
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+}
+
+std::vector<std::string> device_descriptions() {
+  try {
+    std::vector<std::string> descriptions;
+    for (const auto& device : vk::list_devices()) {
+      descriptions.push_back(std::to_string(device.index) + ": " + device.name);
+    }
+    return descriptions;
+  } catch (const vk::Error& e) {
+    throw PluginError(std::string("No Vulkan device: ") + e.what());
+  }
+}
+
+std::string progress_text(const style::Progress& p) {
+  std::ostringstream out;
+  out << "Step " << p.step << " of " << p.steps;
+  if (p.scales > 1) out << " (size " << p.scale << " of " << p.scales << ")";
+  out << ", about " << minutes_and_seconds(p.remaining_s) << " left";
+  return out.str();
+}
+
+JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel) {
+  const Settings& settings = input.settings;
+  validate(settings);
+  const vgg::WeightFile weights = read_weights_or_explain();
+  const style::Size full{input.content.width, input.content.height};
+
+  style::Request request;
+  request.content = engine_image(input.content);
+  request.styles = {{engine_image(style_at_scale(input)), 1.0f}};
+  request.objective = objective_spec(settings, weights);
+  request.options = run_options(settings, full);
+
+  vk::Context context = open_device(settings);
+  JobResult job;
+  job.device = context.info().name;
+  try {
+    const vgg::Network network(context, weights, pooling(settings));
+    for (const auto& layer : request.objective.content_layers) network.require_layer(layer);
+    for (const auto& layer : request.objective.style_layers) network.require_layer(layer.layer);
+    const style::Result result = style::stylise(network, request, progress, cancel);
+    job.image = {result.image.width, result.image.height, result.image.rgb, input.content.alpha};
+    job.optimised = result.optimised;
+    job.steps = result.steps;
+    job.seconds = result.seconds;
+  } catch (const vk::Error& e) {
+    if (!out_of_memory(e)) throw PluginError(e.what());
+    const style::Size first = request.options.schedule.front();
+    throw PluginError("The image is too large for " + job.device + " at " + std::to_string(first.width) + "×" +
+                      std::to_string(first.height) + " px (" + e.what() + "). Choose a smaller working size.");
+  }
+  return job;
+}
+
+BackgroundJob::BackgroundJob(JobInput input) : input_(std::move(input)) {
+  thread_ = std::thread([this] {
+    try {
+      JobResult result = stylise_layer(input_, [this](const style::Progress& p) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        progress_ = p;
+      }, cancel_);
+      const std::lock_guard<std::mutex> lock(mutex_);
+      result_ = std::move(result);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::current_exception();
+    }
+    done_ = true;
+  });
+}
+
+BackgroundJob::~BackgroundJob() {
+  cancel_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<style::Progress> BackgroundJob::progress() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return progress_;
+}
+
+JobResult BackgroundJob::result() {
+  if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(error_);
+  return std::move(*result_);
+}
+
+void wait_for(BackgroundJob& job, const std::function<void(BackgroundJob&)>& tick) {
+  struct Waiting {
+    BackgroundJob& job;
+    const std::function<void(BackgroundJob&)>& tick;
+    GMainLoop* loop;
+  };
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  Waiting waiting{job, tick, loop};
+  const guint source = g_timeout_add(100, [](gpointer data) -> gboolean {
+    auto* w = static_cast<Waiting*>(data);
+    w->tick(w->job);
+    if (!w->job.done()) return G_SOURCE_CONTINUE;
+    g_main_loop_quit(w->loop);
+    return G_SOURCE_REMOVE;
+  }, &waiting);
+  g_main_loop_run(loop);
+  g_main_loop_unref(loop);
+  (void)source;
+}
+
+}  // namespace nst::plugin

@@ -1,0 +1,95 @@
+#pragma once
+// One run of the filter, host-free: the layers' pixels in (read from GEGL buffers on the
+// host's thread), the engine on a worker thread, the result's pixels out, with progress
+// and cancellation. Both GIMP adapters drive it; neither knows about Vulkan.
+#include <gegl.h>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/image_io.h"
+#include "plugin/core/settings.h"
+#include "style/run.h"
+
+namespace nst::plugin {
+
+using cli::Image;
+
+// A buffer's pixels as R'G'B' (sRGB-encoded) floats with unassociated alpha, whatever its
+// own format: babl converts grey, 8/16/32-bit integer and float, linear or not. `alpha` is
+// empty when the buffer has none. Call on the host's main thread (GIMP's buffers are
+// backed by the core's tiles).
+Image read_pixels(GeglBuffer* buffer);
+
+// Writes `image` into `buffer` (its size), converted by babl to the buffer's format
+// (grey buffers get the luminance). Without alpha in `image`, the buffer's alpha (if it
+// has one) becomes opaque.
+void write_pixels(const Image& image, GeglBuffer* buffer);
+
+// Why a run could not start for want of weights, naming the file looked for and the
+// command that installs it; nothing when the default weight file reads.
+std::optional<std::string> weights_problem();
+
+// "0: NVIDIA H200" … for the device chooser, in the order NST_DEVICE's indices count. Throws PluginError when no
+// Vulkan driver is installed.
+std::vector<std::string> device_descriptions();
+
+// "Step 37 of 260 (size 2 of 3), about 2 min 10 s left"
+std::string progress_text(const style::Progress& progress);
+
+struct JobInput {
+  Image content;  // the content layer at its full size, with its alpha (if any)
+  Image style;    // the style layer at its own size
+  Settings settings;
+};
+
+struct JobResult {
+  Image image;              // the content layer's size, with the content's alpha
+  style::Size optimised;    // the finest size optimised (smaller: enlarged after)
+  uint32_t steps = 0;
+  double seconds = 0;
+  std::string device;
+};
+
+// The whole run on the calling thread. Every failure the user can act on (settings,
+// weights, driver, a size the device cannot hold) is a PluginError with a message for
+// them; cancelling throws style::Cancelled. The inputs are only read.
+JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel);
+
+// stylise_layer on a worker thread, polled from the host's main loop.
+class BackgroundJob {
+ public:
+  explicit BackgroundJob(JobInput input);  // starts the run
+  ~BackgroundJob();                        // cancels it and waits for the thread
+  BackgroundJob(const BackgroundJob&) = delete;
+  BackgroundJob& operator=(const BackgroundJob&) = delete;
+
+  bool done() const { return done_; }
+  std::optional<style::Progress> progress() const;  // the latest step's, if any yet
+  void cancel() { cancel_.cancel(); }
+  bool cancelled() const { return cancel_.cancelled(); }
+  // After done(): the result, or the run's exception rethrown.
+  JobResult result();
+
+ private:
+  JobInput input_;
+  style::CancelToken cancel_;
+  mutable std::mutex mutex_;
+  std::optional<style::Progress> progress_;
+  std::optional<JobResult> result_;
+  std::exception_ptr error_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+// Runs a GLib main loop until `job` is done, calling `tick` on this thread every 100 ms:
+// the host updates its progress display there and may cancel the job.
+void wait_for(BackgroundJob& job, const std::function<void(BackgroundJob&)>& tick);
+
+}  // namespace nst::plugin

@@ -1,0 +1,230 @@
+#include "plugin/core/settings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace nst::plugin {
+namespace {
+
+// Accessors for the table: a setting of each type read and written as a Value.
+template <auto Field>
+Value get_number(const Settings& s) {
+  return static_cast<double>(s.*Field);
+}
+template <auto Field>
+void set_number(Settings& s, const Value& v) {
+  using T = std::remove_reference_t<decltype(s.*Field)>;
+  const double d = std::get<double>(v);
+  if constexpr (std::is_same_v<T, bool>) {
+    s.*Field = d != 0;
+  } else if constexpr (std::is_integral_v<T>) {
+    s.*Field = static_cast<T>(std::lround(d));
+  } else {
+    s.*Field = d;
+  }
+}
+template <auto Field>
+Value get_text(const Settings& s) {
+  return s.*Field;
+}
+template <auto Field>
+void set_text(Settings& s, const Value& v) {
+  s.*Field = std::get<std::string>(v);
+}
+
+template <auto Field>
+Parameter number(const char* name, const char* label, const char* help, Kind kind, double min, double max,
+                 bool advanced = false, double slider_max = 0) {
+  return {name, label, help, kind, min, max, slider_max, {}, advanced, &get_number<Field>, &set_number<Field>};
+}
+template <auto Field>
+Parameter text(const char* name, const char* label, const char* help, Kind kind, std::vector<std::string> choices = {},
+               bool advanced = true) {
+  return {name, label, help, kind, 0, 0, 0, std::move(choices), advanced, &get_text<Field>, &set_text<Field>};
+}
+
+std::vector<Parameter> make_parameters() {
+  return {
+      {"style-drawable", "Style", "The layer whose style is transferred: any layer of any open image", Kind::layer,
+       0, 0, 0, {}, false, nullptr, nullptr},
+      number<&Settings::strength>("style-strength", "Style strength",
+                                  "How strongly the style repaints the image (0 … 100; every 25 is ten times the style "
+                                  "weight, and the same value looks alike at every size)",
+                                  Kind::number, 0, 100),
+      number<&Settings::steps>("steps", "Steps",
+                               "Optimisation steps at the working size: more steps, a more finished result (and a "
+                               "longer run); the larger sizes refine with a quarter as many",
+                               Kind::integer, 1, 10000, false, 1000),
+      number<&Settings::working_size>("working-size", "Working size",
+                                      "Longest side in pixels at which the style is worked out; larger layers are "
+                                      "then refined at doubled sizes up to their full size where the device can hold "
+                                      "it. Larger: finer style detail, slower",
+                                      Kind::integer, 64, 8192, false, 2048),
+      number<&Settings::preserve_colors>("preserve-colors", "Preserve colours",
+                                         "Keep the photo's colours and take only the style's strokes and textures "
+                                         "(luminance transfer)",
+                                         Kind::boolean, 0, 1),
+      number<&Settings::style_scale>("style-scale", "Style scale",
+                                     "Size of the style's brush strokes and patterns relative to the image (the style "
+                                     "is resized to this times the image's longest side)",
+                                     Kind::number, 0.1, 4),
+      number<&Settings::seed>("seed", "Seed", "Random seed for the noise start (init = noise): the same seed, the same result",
+                              Kind::integer, 0, 2147483647),
+      text<&Settings::init>("init", "Start from",
+                            "The image the optimisation starts from: the content layer, or random noise (seed)",
+                            Kind::choice, {"content", "noise"}),
+      text<&Settings::content_layers>("content-layers", "Content layers",
+                                      "VGG-19 layers whose features the result keeps from the photo, comma-separated "
+                                      "(e.g. relu4_2); empty: the weight file's default",
+                                      Kind::text),
+      text<&Settings::style_layers>("style-layers", "Style layers",
+                                    "VGG-19 layers whose Gram matrices the result takes from the style, "
+                                    "comma-separated, each optionally with a weight (relu1_1:0.4,relu2_1); empty: the "
+                                    "weight file's default",
+                                    Kind::text),
+      text<&Settings::optimizer>("optimizer", "Optimiser",
+                                 "L-BFGS (fast, the classic choice) or Adam (steadier on very large images)",
+                                 Kind::choice, {"lbfgs", "adam"}),
+      number<&Settings::tv_weight>("tv-weight", "Smoothness (TV weight)",
+                                   "Total-variation weight γ: larger values smooth away high-frequency noise",
+                                   Kind::number, 0, 1000, true, 10),
+      text<&Settings::pooling>("pooling", "Pooling",
+                               "VGG-19's pooling: max (as trained) or average (often smoother results)", Kind::choice,
+                               {"max", "avg"}),
+      number<&Settings::scales>("scales", "Coarse scales",
+                                "Coarse-to-fine scales up to the working size, each half the next (1: the working size "
+                                "only); coarse scales give larger, more coherent structures",
+                                Kind::integer, 1, 5, true),
+      text<&Settings::device>("device", "Device",
+                              "Vulkan device, by index or part of its name; empty: the fastest one found",
+                              Kind::text),
+  };
+}
+
+std::string describe(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+void check_range(const Parameter& p, double value) {
+  if (!(value >= p.min && value <= p.max)) {
+    throw PluginError(std::string(p.label) + " (" + p.name + ") must be between " + describe(p.min) + " and " +
+                      describe(p.max) + ", not " + describe(value));
+  }
+}
+
+void check_choice(const Parameter& p, const std::string& value) {
+  if (std::find(p.choices.begin(), p.choices.end(), value) != p.choices.end()) return;
+  std::string allowed;
+  for (const auto& c : p.choices) allowed += (allowed.empty() ? "" : ", ") + c;
+  throw PluginError(std::string(p.label) + " (" + p.name + ") must be one of " + allowed + ", not '" + value + "'");
+}
+
+}  // namespace
+
+double style_weight_for_strength(double strength) { return std::pow(10.0, 2.0 + strength / 25.0); }
+
+uint32_t refine_steps(int steps) { return static_cast<uint32_t>(std::min(steps, std::max(10, (steps + 3) / 4))); }
+
+const std::vector<Parameter>& parameters() {
+  static const std::vector<Parameter> table = make_parameters();
+  return table;
+}
+
+const Parameter& parameter(const std::string& name) {
+  for (const auto& p : parameters()) {
+    if (name == p.name) return p;
+  }
+  throw std::out_of_range("no plug-in parameter '" + name + "'");
+}
+
+void validate(const Settings& settings) {
+  for (const auto& p : parameters()) {
+    if (!p.get) continue;
+    const Value value = p.get(settings);
+    if (p.kind == Kind::choice) check_choice(p, std::get<std::string>(value));
+    if (std::holds_alternative<double>(value)) check_range(p, std::get<double>(value));
+  }
+  try {
+    style::parse_style_layers(style::split_list(settings.style_layers));
+  } catch (const std::invalid_argument& e) {
+    throw PluginError(std::string("Style layers: ") + e.what());
+  }
+}
+
+std::string serialise(const Settings& settings) {
+  std::ostringstream out;
+  out.precision(17);
+  for (const auto& p : parameters()) {
+    if (!p.get) continue;
+    const Value value = p.get(settings);
+    out << p.name << '=';
+    if (std::holds_alternative<double>(value)) {
+      out << std::get<double>(value);
+    } else {
+      out << std::get<std::string>(value);
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+Settings parse(const std::string& text) {
+  Settings settings;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    const auto equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    const std::string name = line.substr(0, equals), value = line.substr(equals + 1);
+    for (const auto& p : parameters()) {
+      if (name != p.name || !p.set) continue;
+      if (p.kind == Kind::choice || p.kind == Kind::text) {
+        p.set(settings, value);
+        continue;
+      }
+      try {
+        p.set(settings, std::stod(value));
+      } catch (const std::exception&) {  // a malformed number keeps the default
+      }
+    }
+  }
+  return settings;
+}
+
+style::ObjectiveSpec objective_spec(const Settings& settings, const vgg::WeightFile& weights) {
+  const vgg::DefaultLayers defaults = vgg::default_layers(weights);
+  const auto content = style::split_list(settings.content_layers);
+  const auto styles = style::split_list(settings.style_layers);
+  style::ObjectiveSpec spec;
+  spec.content_layers = content.empty() ? defaults.content : content;
+  spec.style_layers = style::parse_style_layers(styles.empty() ? defaults.style : styles);
+  spec.content_weight = 1.0f;
+  spec.style_weight = static_cast<float>(style_weight_for_strength(settings.strength));
+  spec.style_weight_reference_pixels = kStyleWeightReferencePixels;
+  spec.tv_weight = static_cast<float>(settings.tv_weight);
+  return spec;
+}
+
+style::RunOptions run_options(const Settings& settings, style::Size full) {
+  style::RunOptions run;
+  run.steps = static_cast<uint32_t>(settings.steps);
+  run.refine_steps = refine_steps(settings.steps);
+  run.schedule = style::working_size_schedule(full, static_cast<uint32_t>(settings.working_size),
+                                              static_cast<uint32_t>(settings.scales));
+  run.refine_within_memory = true;
+  run.preserve_colors = settings.preserve_colors;
+  run.optimizer = settings.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
+  run.init = settings.init == "noise" ? style::Init::noise : style::Init::content;
+  run.seed = static_cast<uint64_t>(settings.seed);
+  return run;
+}
+
+vgg::Pooling pooling(const Settings& settings) {
+  return settings.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max;
+}
+
+std::string result_layer_name(const std::string& style_layer_name) { return style_layer_name + " (style transfer)"; }
+
+}  // namespace nst::plugin

@@ -1,0 +1,99 @@
+#pragma once
+// What the plug-in asks the user for, host-free: the settings, their PDB parameters (one
+// table that both GIMP adapters register from, build their dialogs from and save last
+// values with), and how the friendly controls map onto the engine's α, β, γ and schedule.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "style/objective.h"
+#include "style/run.h"
+#include "vgg/network.h"
+#include "vgg/weights.h"
+
+namespace nst::plugin {
+
+// The PDB procedure both adapters register.
+inline constexpr const char* kProcedureName = "plug-in-neural-style-transfer";
+
+// A message for the user: the adapters show it in GIMP (interactive) or return it with an
+// error status (batch), and leave the image as it was.
+class PluginError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Settings {
+  double strength = 50;         // 0 … 100: style_weight_for_strength()
+  int steps = 200;              // L-BFGS steps at the working size
+  int working_size = 512;       // longest side, px, of the scale most steps run at
+  bool preserve_colors = false;
+  double style_scale = 1.0;     // the style's size relative to the content's
+  int seed = 0;                 // for init = noise
+  std::string init = "content";        // content | noise
+  std::string content_layers;          // comma-separated; empty: the weight file's defaults
+  std::string style_layers;            // "relu1_1,relu2_1:0.5"; empty: the defaults
+  std::string optimizer = "lbfgs";     // lbfgs | adam
+  double tv_weight = 0;                // γ
+  std::string pooling = "max";         // max | avg
+  int scales = 1;                      // coarse-to-fine scales up to the working size
+  std::string device;                  // Vulkan device: name substring or index; empty: best
+};
+
+// β at the reference size style_weight_reference_pixels() (256×256): 10^(2 + strength/25),
+// so 0 → 1e2, 25 → 1e3, 50 → 1e4, 75 → 1e5, 100 → 1e6; each quarter of the slider is
+// ten times the style. α is 1. The engine scales β with the working image's pixels
+// (ObjectiveSpec::style_weight_reference_pixels), which makes a strength look the same at
+// every working size. Calibrated on the partial test weights (DESIGN.md: at 256 px, β =
+// 1e3 barely styles, 1e4 styles clearly, 1e5 breaks the content up).
+double style_weight_for_strength(double strength);
+inline constexpr double kStyleWeightReferencePixels = 256.0 * 256.0;
+
+// Refinement steps at each size above the working size: a quarter of `steps`, at least 10
+// (or `steps`, if fewer): the image is already styled; they add detail.
+uint32_t refine_steps(int steps);
+
+// One PDB parameter after run-mode, image and drawable, in registration order. Numbers,
+// integers and booleans are held as double; text and choices as strings.
+using Value = std::variant<double, std::string>;
+enum class Kind { layer, number, integer, boolean, choice, text };
+
+struct Parameter {
+  const char* name;    // PDB name: "style-strength"
+  const char* label;   // dialog label
+  const char* help;    // PDB description and tooltip
+  Kind kind;
+  double min = 0, max = 0;           // number, integer
+  double slider_max = 0;             // a dialog slider's end (typing reaches max); 0: max
+  std::vector<std::string> choices;  // choice
+  bool advanced = false;             // folded away in the dialog
+  Value (*get)(const Settings&) = nullptr;
+  void (*set)(Settings&, const Value&) = nullptr;
+};
+
+// "style-drawable" (Kind::layer, no get/set: the adapters hold the style layer) first,
+// then every setting.
+const std::vector<Parameter>& parameters();
+const Parameter& parameter(const std::string& name);
+
+// Throws PluginError naming the parameter and its range for a value out of range, an
+// unknown choice, or malformed style layer weights. (Whether the weight file has the
+// layers named is checked against the network: see job.h.)
+void validate(const Settings& settings);
+
+// "name=value" lines, for GIMP 2.10's gimp_set_data; parse() ignores unknown names and
+// malformed lines (last values from another version), keeping the defaults for them.
+std::string serialise(const Settings& settings);
+Settings parse(const std::string& text);
+
+// The engine's objective and run options for a content layer of `full` size.
+style::ObjectiveSpec objective_spec(const Settings& settings, const vgg::WeightFile& weights);
+style::RunOptions run_options(const Settings& settings, style::Size full);
+vgg::Pooling pooling(const Settings& settings);
+
+// The new layer's name: "<style layer> (style transfer)".
+std::string result_layer_name(const std::string& style_layer_name);
+
+}  // namespace nst::plugin

@@ -1,0 +1,213 @@
+#include "plugin/gimp2/dialog.h"
+
+#include <libgimp/gimpui.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "plugin/core/job.h"
+#include "plugin/gimp2/host.h"
+
+namespace nst::plugin::gimp2 {
+namespace {
+
+constexpr const char* kBinary = "neural-style-transfer";
+
+// Reads a widget's value back into the settings when the user presses OK.
+using Reader = std::function<void(Settings&)>;
+
+// A GtkTable filled row by row: a label (with the tooltip) and a control.
+class Rows {
+ public:
+  Rows() : table_(gtk_table_new(1, 3, FALSE)) {
+    gtk_table_set_col_spacings(GTK_TABLE(table_), 6);
+    gtk_table_set_row_spacings(GTK_TABLE(table_), 6);
+  }
+  GtkWidget* table() const { return table_; }
+  GtkTable* gtk() const { return GTK_TABLE(table_); }
+  int next() { return row_++; }
+
+  void add(const Parameter& p, GtkWidget* control) {
+    const int row = next();
+    GtkWidget* label = gtk_label_new_with_mnemonic(p.label);
+    gtk_misc_set_alignment(GTK_MISC(label), 0.0, 0.5);
+    gtk_label_set_mnemonic_widget(GTK_LABEL(label), control);
+    gtk_table_attach(gtk(), label, 0, 1, row, row + 1, GTK_FILL, GTK_FILL, 0, 0);
+    gtk_table_attach(gtk(), control, 1, 3, row, row + 1, GtkAttachOptions(GTK_EXPAND | GTK_FILL), GTK_FILL, 0, 0);
+    gimp_help_set_help_data(control, p.help, nullptr);
+    gimp_help_set_help_data(label, p.help, nullptr);
+  }
+
+ private:
+  GtkWidget* table_;
+  int row_ = 0;
+};
+
+Reader add_slider(Rows& rows, const Parameter& p, double value) {
+  const bool integer = p.kind == Kind::integer;
+  const double upper = p.slider_max > 0 ? p.slider_max : p.max;
+  const double step = integer ? 1 : (upper - p.min) / 100;
+  GtkObject* adjustment = gimp_scale_entry_new(rows.gtk(), 0, rows.next(), p.label, 200, 6, value, p.min, upper, step,
+                                               step * 10, integer ? 0 : 2, p.slider_max <= 0, p.min, p.max, p.help,
+                                               nullptr);
+  GtkAdjustment* adj = GTK_ADJUSTMENT(adjustment);
+  return [&p, adj](Settings& s) { p.set(s, gtk_adjustment_get_value(adj)); };
+}
+
+Reader add_check(Rows& rows, const Parameter& p, bool value) {
+  GtkWidget* check = gtk_check_button_new_with_mnemonic(p.label);
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(check), value);
+  gimp_help_set_help_data(check, p.help, nullptr);
+  const int row = rows.next();
+  gtk_table_attach(rows.gtk(), check, 0, 3, row, row + 1, GTK_FILL, GTK_FILL, 0, 0);
+  return [&p, check](Settings& s) { p.set(s, gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(check)) ? 1.0 : 0.0); };
+}
+
+Reader add_choice(Rows& rows, const Parameter& p, const std::string& value) {
+  GtkWidget* combo = gtk_combo_box_text_new();
+  for (size_t i = 0; i < p.choices.size(); ++i) {
+    gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), p.choices[i].c_str());
+    if (p.choices[i] == value) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i));
+  }
+  rows.add(p, combo);
+  return [&p, combo](Settings& s) {
+    const gint active = gtk_combo_box_get_active(GTK_COMBO_BOX(combo));
+    if (active >= 0) p.set(s, p.choices[static_cast<size_t>(active)]);
+  };
+}
+
+Reader add_entry(Rows& rows, const Parameter& p, const std::string& value) {
+  GtkWidget* entry = gtk_entry_new();
+  gtk_entry_set_text(GTK_ENTRY(entry), value.c_str());
+  rows.add(p, entry);
+  return [&p, entry](Settings& s) { p.set(s, std::string(gtk_entry_get_text(GTK_ENTRY(entry)))); };
+}
+
+// The seed with GIMP's "New Seed" button (its "Randomize" toggle hidden: a run's seed is
+// the one shown, so that it can be repeated).
+Reader add_seed(Rows& rows, const Parameter& p, guint32& seed, gboolean& randomize) {
+  GtkWidget* seed_box = gimp_random_seed_new(&seed, &randomize);
+  gtk_widget_hide(GTK_WIDGET(GIMP_RANDOM_SEED_TOGGLE(seed_box)));
+  gtk_widget_set_no_show_all(GTK_WIDGET(GIMP_RANDOM_SEED_TOGGLE(seed_box)), TRUE);
+  rows.add(p, seed_box);
+  return [&p, &seed](Settings& s) { p.set(s, double(seed & 0x7fffffffu)); };
+}
+
+// "Automatic" and the Vulkan devices by index; a message instead when there is none.
+Reader add_device(Rows& rows, const Parameter& p, const std::string& value, std::string& problem) {
+  GtkWidget* combo = gtk_combo_box_text_new();
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), "Automatic (the fastest device)");
+  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), 0);
+  try {
+    const auto devices = device_descriptions();
+    for (size_t i = 0; i < devices.size(); ++i) {
+      gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), devices[i].c_str());
+      if (value == std::to_string(i)) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i + 1));
+    }
+  } catch (const PluginError& e) {
+    problem = e.what();
+  }
+  rows.add(p, combo);
+  return [&p, combo](Settings& s) {
+    const gint active = gtk_combo_box_get_active(GTK_COMBO_BOX(combo));
+    p.set(s, active <= 0 ? std::string() : std::to_string(active - 1));
+  };
+}
+
+gboolean any_other_drawable(gint32, gint32 item, gpointer content) { return item != GPOINTER_TO_INT(content); }
+
+Reader add_style_chooser(Rows& rows, const Parameter& p, gint32 content, gint32 style, gint32& chosen) {
+  GtkWidget* combo = gimp_layer_combo_box_new(any_other_drawable, GINT_TO_POINTER(content));
+  if (style >= 0) gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), style);
+  rows.add(p, combo);
+  return [combo, &chosen](Settings&) {
+    gint value = -1;
+    if (gimp_int_combo_box_get_active(GIMP_INT_COMBO_BOX(combo), &value)) chosen = value;
+  };
+}
+
+// The widgets for every parameter of the table; the seed and device ones custom.
+struct Controls {
+  guint32 seed = 0;
+  gboolean randomize = FALSE;
+  std::string device_problem;
+  std::vector<Reader> readers;
+};
+
+void add_controls(Rows& main_rows, Rows& advanced_rows, gint32 content, DialogChoice& choice, Controls& controls) {
+  for (const Parameter& p : parameters()) {
+    Rows& rows = p.advanced ? advanced_rows : main_rows;
+    const std::string name = p.name;
+    if (p.kind == Kind::layer) {
+      controls.readers.push_back(add_style_chooser(rows, p, content, choice.style, choice.style));
+      continue;
+    }
+    const Value value = p.get(choice.settings);
+    if (name == "seed") {
+      controls.seed = static_cast<guint32>(choice.settings.seed);
+      controls.readers.push_back(add_seed(rows, p, controls.seed, controls.randomize));
+    } else if (name == "device") {
+      controls.readers.push_back(add_device(rows, p, choice.settings.device, controls.device_problem));
+    } else if (p.kind == Kind::boolean) {
+      controls.readers.push_back(add_check(rows, p, std::get<double>(value) != 0));
+    } else if (p.kind == Kind::choice) {
+      controls.readers.push_back(add_choice(rows, p, std::get<std::string>(value)));
+    } else if (p.kind == Kind::text) {
+      controls.readers.push_back(add_entry(rows, p, std::get<std::string>(value)));
+    } else {
+      controls.readers.push_back(add_slider(rows, p, std::get<double>(value)));
+    }
+  }
+}
+
+// A warning line at the top of the dialog.
+void add_problem(GtkWidget* box, const std::string& problem) {
+  GtkWidget* hbox = gtk_hbox_new(FALSE, 6);
+  GtkWidget* icon = gtk_image_new_from_stock(GIMP_STOCK_WARNING, GTK_ICON_SIZE_DIALOG);
+  GtkWidget* label = gtk_label_new(problem.c_str());
+  gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
+  gtk_label_set_selectable(GTK_LABEL(label), TRUE);
+  gtk_widget_set_size_request(label, 420, -1);
+  gtk_box_pack_start(GTK_BOX(hbox), icon, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(hbox), label, TRUE, TRUE, 0);
+  gtk_box_pack_start(GTK_BOX(box), hbox, FALSE, FALSE, 0);
+}
+
+}  // namespace
+
+bool run_dialog(gint32 image, gint32 content, DialogChoice& choice) {
+  gimp_ui_init(kBinary, FALSE);
+  if (choice.style < 0) choice.style = default_style_layer(image, content, std::nullopt).value_or(-1);
+  GtkWidget* dialog = gimp_dialog_new("Neural Style Transfer", kBinary, nullptr, GtkDialogFlags(0),
+                                      gimp_standard_help_func, kProcedureName, "_Cancel", GTK_RESPONSE_CANCEL, "_OK",
+                                      GTK_RESPONSE_OK, nullptr);
+  gtk_dialog_set_alternative_button_order(GTK_DIALOG(dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL, -1);
+  gimp_window_set_transient(GTK_WINDOW(dialog));
+
+  GtkWidget* box = gtk_vbox_new(FALSE, 12);
+  gtk_container_set_border_width(GTK_CONTAINER(box), 12);
+  gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), box, TRUE, TRUE, 0);
+
+  Rows main_rows, advanced_rows;
+  Controls controls;
+  add_controls(main_rows, advanced_rows, content, choice, controls);
+  std::string problem = weights_problem().value_or(controls.device_problem);
+  if (!problem.empty()) add_problem(box, problem);
+  gtk_box_pack_start(GTK_BOX(box), main_rows.table(), FALSE, FALSE, 0);
+  GtkWidget* expander = gtk_expander_new_with_mnemonic("_Advanced");
+  gtk_container_add(GTK_CONTAINER(expander), advanced_rows.table());
+  gtk_box_pack_start(GTK_BOX(box), expander, FALSE, FALSE, 0);
+  gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
+
+  gtk_widget_show_all(dialog);
+  const bool ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK;
+  if (ok) {
+    for (const Reader& read : controls.readers) read(choice.settings);
+  }
+  gtk_widget_destroy(dialog);
+  return ok;
+}
+
+}  // namespace nst::plugin::gimp2

@@ -1,0 +1,21 @@
+#pragma once
+// The settings dialog of GIMP 2.10 (libgimpui), built from plugin/core's parameter table:
+// the style layer chooser, the main settings, the seed with a "New seed" button, the
+// device chooser, and the advanced settings folded away.
+#include <libgimp/gimp.h>
+
+#include "plugin/core/settings.h"
+
+namespace nst::plugin::gimp2 {
+
+struct DialogChoice {
+  Settings settings;
+  gint32 style = -1;
+};
+
+// Shows the dialog for stylising `content` of `image`, starting from `initial`. Returns
+// false when the user cancels. When no weights are installed, the dialog says so (and
+// how to install them) and offers only Cancel.
+bool run_dialog(gint32 image, gint32 content, DialogChoice& choice);
+
+}  // namespace nst::plugin::gimp2

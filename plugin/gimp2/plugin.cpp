@@ -1,0 +1,201 @@
+// The GIMP 2.10 plug-in: registers plug-in-neural-style-transfer (Filters ▸ Artistic ▸
+// Neural Style Transfer…) from plugin/core's parameter table, and runs it in the three run
+// modes. The image is touched only once the result is ready: a failure or a Cancel leaves
+// it exactly as it was.
+#include <libgimp/gimp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/core/job.h"
+#include "plugin/gimp2/dialog.h"
+#include "plugin/gimp2/host.h"
+#include "plugin/ui/progress_window.h"
+
+namespace nst::plugin::gimp2 {
+namespace {
+
+// The first three arguments every image procedure takes; the table's follow.
+constexpr int kFixedArguments = 3;
+
+GimpPDBArgType pdb_type(Kind kind) {
+  switch (kind) {
+    case Kind::layer: return GIMP_PDB_DRAWABLE;
+    case Kind::number: return GIMP_PDB_FLOAT;
+    case Kind::integer:
+    case Kind::boolean: return GIMP_PDB_INT32;
+    case Kind::choice:
+    case Kind::text: return GIMP_PDB_STRING;
+  }
+  return GIMP_PDB_STRING;
+}
+
+// "Style strength (0 … 100) …: help" as the PDB browser shows it.
+std::string pdb_help(const Parameter& p) {
+  std::string help = p.help;
+  if (p.kind == Kind::choice) {
+    help += " {";
+    for (size_t i = 0; i < p.choices.size(); ++i) help += (i ? ", " : "") + p.choices[i];
+    help += "}";
+  }
+  if (p.kind == Kind::boolean) help += " (TRUE or FALSE)";
+  return help;
+}
+
+void query() {
+  static const char run_mode[] = "run-mode", image[] = "image", drawable[] = "drawable";
+  std::vector<std::string> helps;
+  for (const Parameter& p : parameters()) helps.push_back(pdb_help(p));
+  std::vector<GimpParamDef> arguments{
+      {GIMP_PDB_INT32, const_cast<gchar*>(run_mode), const_cast<gchar*>("The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }")},
+      {GIMP_PDB_IMAGE, const_cast<gchar*>(image), const_cast<gchar*>("The image")},
+      {GIMP_PDB_DRAWABLE, const_cast<gchar*>(drawable), const_cast<gchar*>("The content layer")}};
+  for (size_t i = 0; i < parameters().size(); ++i) {
+    const Parameter& p = parameters()[i];
+    arguments.push_back({pdb_type(p.kind), const_cast<gchar*>(p.name), const_cast<gchar*>(helps[i].c_str())});
+  }
+  GimpParamDef results[] = {{GIMP_PDB_LAYER, const_cast<gchar*>("layer"), const_cast<gchar*>("The new layer")}};
+  gimp_install_procedure(kProcedureName, "Repaint a layer in the style of another (neural style transfer)",
+                         "Gatys et al.'s neural style transfer on Vulkan: the content layer's photo repainted with "
+                         "the style layer's strokes, colours and textures, as a new layer above it. Needs VGG-19 "
+                         "weights (nst-fetch-weights installs them).",
+                         "neural-style-transfer authors", "GPL-3.0-or-later", "2026", "Neural Style _Transfer…",
+                         "RGB*, GRAY*", GIMP_PLUGIN, static_cast<gint>(arguments.size()), 1, arguments.data(), results);
+  gimp_plugin_menu_register(kProcedureName, "<Image>/Filters/Artistic");
+}
+
+// Last values: the settings as text, and the style layer, under the procedure's name.
+struct LastValues {
+  Settings settings;
+  std::optional<gint32> style;
+};
+
+LastValues load_last_values() {
+  LastValues last;
+  const gint size = gimp_get_data_size(kProcedureName);
+  if (size <= 0) return last;
+  std::string text(static_cast<size_t>(size), '\0');
+  gimp_get_data(kProcedureName, text.data());
+  last.settings = parse(text);
+  const auto marker = text.find("\nstyle-drawable-id=");
+  if (marker != std::string::npos) last.style = std::atoi(text.c_str() + marker + 19);
+  return last;
+}
+
+void save_last_values(const Settings& settings, gint32 style) {
+  const std::string text = serialise(settings) + "\nstyle-drawable-id=" + std::to_string(style) + "\n";
+  gimp_set_data(kProcedureName, text.c_str(), static_cast<guint32>(text.size() + 1));
+}
+
+// The table's arguments of a non-interactive call.
+DialogChoice from_arguments(const GimpParam* param) {
+  DialogChoice choice;
+  choice.style = param[kFixedArguments].data.d_drawable;
+  for (size_t i = 1; i < parameters().size(); ++i) {
+    const Parameter& p = parameters()[i];
+    const GimpParam& value = param[kFixedArguments + i];
+    switch (p.kind) {
+      case Kind::number: p.set(choice.settings, value.data.d_float); break;
+      case Kind::integer:
+      case Kind::boolean: p.set(choice.settings, double(value.data.d_int32)); break;
+      case Kind::choice:
+      case Kind::text: p.set(choice.settings, std::string(value.data.d_string ? value.data.d_string : "")); break;
+      case Kind::layer: break;
+    }
+  }
+  return choice;
+}
+
+// Runs the job, showing progress in GIMP's status bar and, interactively, in a window
+// with a Cancel button.
+JobResult run_job(JobInput input, bool interactive) {
+  gimp_progress_init("Neural style transfer");
+  std::optional<ProgressWindow> window;
+  if (interactive) window.emplace("Neural Style Transfer");
+  BackgroundJob job(std::move(input));
+  wait_for(job, [&](BackgroundJob& running) {
+    if (window && window->cancel_requested()) running.cancel();
+    const auto progress = running.progress();
+    if (!progress) return;
+    const double fraction = double(progress->step) / progress->steps;
+    const std::string text = progress_text(*progress);
+    gimp_progress_update(fraction);
+    gimp_progress_set_text(text.c_str());
+    if (window) window->update(fraction, text);
+  });
+  gimp_progress_end();
+  return job.result();
+}
+
+gint32 stylise(gint32 image, gint32 content, const DialogChoice& choice, bool interactive) {
+  check_layers(image, content, choice.style);
+  validate(choice.settings);
+  if (const auto problem = weights_problem()) throw PluginError(*problem);
+  JobInput input{read_drawable(content), read_drawable(choice.style), choice.settings};
+  const JobResult result = run_job(std::move(input), interactive);
+  return add_result_layer(image, content, result.image, result_layer_name(drawable_name(choice.style)));
+}
+
+// The procedure's return values: the status, then the new layer or the error message.
+// GIMP reads them after run() returns, so they live in storage that outlives it.
+struct ReturnValues {
+  GimpParam values[2];
+  std::string message;
+};
+
+void run(const gchar*, gint count, const GimpParam* param, gint* return_count, GimpParam** return_values) {
+  static ReturnValues returned;  // GIMP 2.10's protocol: read after run() returns
+  returned.values[0].type = GIMP_PDB_STATUS;
+  *return_values = returned.values;
+  *return_count = 1;
+  const auto fail = [&](GimpPDBStatusType status, const std::string& message) {
+    returned.values[0].data.d_status = status;
+    returned.message = message;
+    returned.values[1].type = GIMP_PDB_STRING;
+    returned.values[1].data.d_string = const_cast<gchar*>(returned.message.c_str());
+    *return_count = 2;
+  };
+
+  const auto mode = static_cast<GimpRunMode>(param[0].data.d_int32);
+  const gint32 image = param[1].data.d_image, content = param[2].data.d_drawable;
+  try {
+    const cli::GeglSession gegl(cli::GeglSession::Owner::host);  // for GIMP's buffers and resampling
+    DialogChoice choice;
+    if (mode == GIMP_RUN_NONINTERACTIVE) {
+      if (count != kFixedArguments + static_cast<gint>(parameters().size())) {
+        return fail(GIMP_PDB_CALLING_ERROR, "plug-in-neural-style-transfer takes " +
+                                                std::to_string(kFixedArguments + parameters().size()) + " arguments");
+      }
+      choice = from_arguments(param);
+    } else {
+      const LastValues last = load_last_values();
+      choice.settings = last.settings;
+      choice.style = default_style_layer(image, content, last.style).value_or(-1);
+      if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(image, content, choice)) {
+        returned.values[0].data.d_status = GIMP_PDB_CANCEL;
+        return;
+      }
+    }
+    const gint32 layer = stylise(image, content, choice, mode == GIMP_RUN_INTERACTIVE);
+    save_last_values(choice.settings, choice.style);  // as GIMP's own filters do, in every mode
+    if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
+    returned.values[0].data.d_status = GIMP_PDB_SUCCESS;
+    returned.values[1].type = GIMP_PDB_LAYER;
+    returned.values[1].data.d_layer = layer;
+    *return_count = 2;
+  } catch (const style::Cancelled&) {
+    returned.values[0].data.d_status = GIMP_PDB_CANCEL;
+  } catch (const std::exception& e) {
+    if (mode == GIMP_RUN_INTERACTIVE) g_message("%s", e.what());
+    fail(GIMP_PDB_EXECUTION_ERROR, e.what());
+  }
+}
+
+}  // namespace
+}  // namespace nst::plugin::gimp2
+
+// GIMP 2.10's entry points: a constant table, as libgimp requires.
+const GimpPlugInInfo PLUG_IN_INFO = {nullptr, nullptr, nst::plugin::gimp2::query, nst::plugin::gimp2::run};
+
+MAIN()

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The GIMP 2.10 plug-in in GIMP's batch mode (gimp-console, no display): installed with
+`meson install` into a temporary folder and from there into a temporary GIMP profile
+(GIMP2_DIRECTORY), then called from Script-Fu on ../shared's images, small and for a few
+steps. Each test runs one gimp-console session whose Script-Fu writes facts ("key
+values…" lines) to a file; the assertions are on those facts and on exported PNGs, never
+on gimp-console's exit status (batch mode exits 0 even when a command fails).
+
+    plugin_batch_test.py BUILD_DIR PLUGIN_INSTALL_DIR NST_WEIGHTS SHARED_DIR GIMP_CONSOLE
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import struct
+import unittest
+import zlib
+
+BUILD, PLUGIN_DIR, CONVERTER, SHARED, GIMP_CONSOLE = (None, None, None, None, None)
+
+# The procedure's arguments after run-mode, image, drawable and style, in order, with
+# values small enough for lavapipe: a 64 px working size, 4 steps.
+DEFAULTS = [("style-strength", "50"), ("steps", "4"), ("working-size", "64"), ("preserve-colors", "FALSE"),
+            ("style-scale", "1.0"), ("seed", "0"), ("init", '"content"'), ("content-layers", '""'),
+            ("style-layers", '""'), ("optimizer", '"lbfgs"'), ("tv-weight", "0"), ("pooling", '"max"'),
+            ("scales", "1"), ("device", '""')]
+
+PRELUDE = """
+(define facts (open-output-file "%(facts)s"))
+(define (fact . items)
+  (for-each (lambda (x) (display x facts) (display " " facts)) items)
+  (newline facts))
+(define (open-scaled path w h)
+  (let ((img (car (gimp-file-load RUN-NONINTERACTIVE path path))))
+    (gimp-image-scale img w h)
+    img))
+(define (add-layer-from img path w h)
+  (let ((layer (car (gimp-file-load-layer RUN-NONINTERACTIVE img path))))
+    (gimp-image-insert-layer img layer 0 -1)
+    (gimp-layer-scale layer w h FALSE)
+    layer))
+(define (mean drawable channel) (car (gimp-drawable-histogram drawable channel 0.0 1.0)))
+(define (colour drawable)
+  (list (mean drawable HISTOGRAM-RED) (mean drawable HISTOGRAM-GREEN) (mean drawable HISTOGRAM-BLUE)))
+(define (layer-count img) (car (gimp-image-get-layers img)))
+(define (position img layer) (car (gimp-image-get-item-position img layer)))
+(define (export img drawable path) (file-png-save2 RUN-NONINTERACTIVE img drawable path path 0 9 0 0 0 0 0 0 0))
+(define (describe-layer key img layer)
+  (fact key "name" (car (gimp-item-get-name layer)))
+  (fact key "size" (car (gimp-drawable-width layer)) (car (gimp-drawable-height layer)))
+  (fact key "offsets" (car (gimp-drawable-offsets layer)) (cadr (gimp-drawable-offsets layer)))
+  (fact key "position" (position img layer))
+  (fact key "alpha" (car (gimp-drawable-has-alpha layer)))
+  (fact key "gray" (car (gimp-drawable-is-gray layer)))
+  (fact key "bpp" (car (gimp-drawable-bpp layer)))
+  (fact key "mask" (car (gimp-layer-get-mask layer))))
+"""
+
+
+def call(mode, image, content, style, **overrides):
+    """The Script-Fu call of the procedure, with DEFAULTS overridden by name (tv_weight=…)."""
+    values = [overrides.pop(name.replace("-", "_"), value) for name, value in DEFAULTS]
+    assert not overrides, overrides
+    return f"(plug-in-neural-style-transfer {mode} {image} {content} {style} {' '.join(map(str, values))})"
+
+
+def png_pixels(path):
+    """The decompressed image data of a PNG (its metadata, which holds times, left out)."""
+    data, at, idat = pathlib.Path(path).read_bytes(), 8, b""
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        if kind == b"IDAT":
+            idat += data[at + 8:at + 8 + length]
+        at += 12 + length
+    return zlib.decompress(idat)
+
+
+def guarded(expression):
+    """Evaluates to the new layer's ID, or to "failed" when the call raises an error."""
+    return f'(catch "failed" (car {expression}))'
+
+
+class PluginBatch(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory()
+        cls.dir = pathlib.Path(cls.folder.name)
+        # `meson install` of the plug-in alone, into a staging folder; its install folder is
+        # then the profile's plug-in folder, as on a user's machine.
+        stage = cls.dir / "stage"
+        subprocess.run(["meson", "install", "-C", BUILD, "--tags", "plugin", "--no-rebuild", "--quiet", "--destdir",
+                        stage], check=True, capture_output=True)
+        installed = stage / PLUGIN_DIR.relative_to(PLUGIN_DIR.anchor)
+        assert (installed / "neural-style-transfer").is_file(), f"meson install put no plug-in in {installed}"
+        cls.profile = cls.dir / "profile"
+        (cls.profile / "plug-ins").mkdir(parents=True)
+        shutil.copytree(installed, cls.profile / "plug-ins" / "neural-style-transfer")
+        cls.weights = cls.dir / "vgg19-partial.safetensors"
+        subprocess.run([CONVERTER, "convert", SHARED / "weights" / "vgg19-keras-partial.h5", cls.weights],
+                       check=True, capture_output=True)
+        cls.content = SHARED / "images" / "tuebingen.jpg"
+        cls.style = SHARED / "images" / "starry_night.jpg"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.folder.cleanup()
+
+    def gimp(self, script, weights=None):
+        """Runs `script` after PRELUDE in one gimp-console session: (facts, GIMP's output).
+        facts maps each fact's leading words ("main name") to the rest of its line."""
+        facts_path = self.dir / f"{self.id().split('.')[-1]}.facts"
+        env = dict(os.environ, GIMP2_DIRECTORY=str(self.profile), NST_WEIGHTS=str(weights or self.weights))
+        program = PRELUDE % {"facts": facts_path} + script + "\n(close-output-port facts)"
+        run = subprocess.run([GIMP_CONSOLE, "-i", "-d", "-f", "-b", program, "-b", "(gimp-quit 0)"],
+                             capture_output=True, text=True, timeout=900, env=env)
+        output = run.stdout + run.stderr
+        self.assertTrue(facts_path.exists(), f"the batch script wrote no facts:\n{output}")
+        facts = {}
+        for line in facts_path.read_text().splitlines():
+            words = line.split()
+            if words[0] in ("content", "style", "result", "gray", "deep", "selected", "last"):
+                facts[" ".join(words[:2])] = " ".join(words[2:])
+            else:
+                facts[words[0]] = " ".join(words[1:])
+        return facts, output
+
+    def scene(self, width, height, style_width, style_height):
+        """Opens a Script-Fu let* binding img (the content photo at width × height), content
+        (its layer) and style (the painting as a layer above it)."""
+        return f"""(let* ((img (open-scaled "{self.content}" {width} {height}))
+       (content (car (gimp-image-get-active-layer img)))
+       (style (add-layer-from img "{self.style}" {style_width} {style_height})))"""
+
+    def floats(self, text):
+        return [float(v) for v in text.strip("()").split()]
+
+    def test_result_is_a_new_styled_layer_above_the_untouched_content(self):
+        before, after = self.dir / "content-before.png", self.dir / "content-after.png"
+        facts, output = self.gimp(f"""
+{self.scene(80, 60, 70, 56)}
+  (gimp-image-reorder-item img content 0 0)
+  (export img content "{before}")
+  (fact "layers" (layer-count img))
+  (fact "content colour" (colour content))
+  (fact "style colour" (colour style))
+  (let ((result {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=8))}))
+    (fact "layers" (layer-count img))
+    (fact "content position" (position img content))
+    (describe-layer "result" img result)
+    (fact "result colour" (colour result))
+    (export img content "{after}")))""")
+        self.assertEqual(facts["layers"], "3", output)
+        self.assertEqual(facts["result name"], "starry_night.jpg (style transfer)", output)
+        self.assertEqual(facts["result size"], "80 60")
+        self.assertEqual(facts["result offsets"], "0 0")
+        self.assertEqual(int(facts["result position"]), int(facts["content position"]) - 1)  # right above it
+        self.assertEqual(facts["result alpha"], "0")   # the content has none
+        self.assertEqual(facts["result mask"], "-1")   # no selection, no mask
+        content, style, result = (self.floats(facts[k]) for k in ("content colour", "style colour", "result colour"))
+        distance = lambda a, b: sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5
+        # Differs from the photo, and its mean colour moved towards the painting's.
+        self.assertGreater(distance(result, content), 5, facts)
+        self.assertLess(distance(result, style), distance(content, style) * 0.9, facts)
+        # The content layer's pixels are as they were, to the bit.
+        self.assertEqual(png_pixels(before), png_pixels(after))
+
+    def test_bad_calls_return_an_error_and_leave_the_image_alone(self):
+        facts, output = self.gimp(f"""
+{self.scene(40, 30, 40, 30)}
+  (fact "same" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "content"))} (layer-count img))
+  (fact "optimizer" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", optimizer='"sgd"'))} (layer-count img))
+  (fact "steps" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=0))} (layer-count img))
+  (fact "layer" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", content_layers='"relu9_9"'))} (layer-count img))
+  (gimp-image-convert-indexed img CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 16 FALSE FALSE "")
+  (fact "indexed" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style"))} (layer-count img)))""")
+        for case in ("same", "optimizer", "steps", "layer", "indexed"):
+            self.assertEqual(facts[case], "failed 2", f"{case}: {facts.get(case)}\n{output}")
+        self.assertIn("The style layer is the content layer", output)
+        self.assertIn("Optimiser (optimizer) must be one of lbfgs, adam, not 'sgd'", output)
+        self.assertIn("Steps (steps) must be between 1 and 10000, not 0", output)
+        self.assertIn("relu9_9", output)
+        self.assertIn("Indexed images cannot be stylised", output)
+        self.assertNotIn("crashed", output)
+
+    def test_missing_weights_name_the_install_command(self):
+        facts, output = self.gimp(f"""
+{self.scene(40, 30, 40, 30)}
+  (fact "missing" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style"))} (layer-count img)))""",
+                                  weights=self.dir / "no-such-weights.safetensors")
+        self.assertEqual(facts["missing"], "failed 2", output)
+        self.assertIn("no-such-weights.safetensors", output)
+        self.assertIn("nst-fetch-weights", output)
+
+    def test_grey_and_16_bit_images_get_results_of_their_own_kind(self):
+        facts, output = self.gimp(f"""
+{self.scene(48, 36, 48, 36)}
+  (gimp-image-convert-grayscale img)
+  (describe-layer "gray" img {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style"))}))
+{self.scene(48, 36, 48, 36)}
+  (gimp-image-convert-precision img PRECISION-U16-GAMMA)
+  (describe-layer "deep" img {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style"))}))""")
+        self.assertEqual(facts.get("gray gray"), "1", output)
+        self.assertEqual(facts["gray size"], "48 36")
+        self.assertEqual(facts.get("deep bpp"), "6", output)  # RGB, 16 bits per channel
+        self.assertEqual(facts["deep gray"], "0")
+
+    def test_selection_offsets_and_alpha_carry_over(self):
+        facts, output = self.gimp(f"""
+{self.scene(64, 48, 40, 30)}
+  (gimp-layer-add-alpha content)
+  (gimp-layer-scale content 50 36 FALSE)
+  (gimp-layer-set-offsets content 7 5)
+  (gimp-image-select-ellipse img CHANNEL-OP-REPLACE 0 0 16 16)
+  (gimp-edit-clear content)
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 10 8 30 20)
+  (fact "content alpha" (mean content HISTOGRAM-ALPHA))
+  (let ((result {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style"))}))
+    (describe-layer "selected" img result)
+    (fact "result alpha" (mean result HISTOGRAM-ALPHA))))""")
+        self.assertEqual(facts.get("selected size"), "50 36", output)
+        self.assertEqual(facts["selected offsets"], "7 5")
+        self.assertEqual(facts["selected alpha"], "1")
+        self.assertNotEqual(facts["selected mask"], "-1")  # a mask from the selection
+        self.assertAlmostEqual(float(facts["result alpha"]), float(facts["content alpha"]), delta=0.01)
+        self.assertLess(float(facts["content alpha"]), 254)  # the cleared corner is transparent
+
+    def test_last_values_are_reused(self):
+        # The second call passes settings that would fail (the content as its own style, 0
+        # steps, no such optimiser); with last values it ignores them.
+        facts, output = self.gimp(f"""
+{self.scene(40, 30, 40, 30)}
+  (fact "first" (number? {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=3))}))
+  (fact "last" "run" (number? {guarded(call("RUN-WITH-LAST-VALS", "img", "content", "content", steps=0, optimizer='"sgd"'))}))
+  (fact "layers" (layer-count img)))""")
+        self.assertEqual(facts["first"], "#t", output)
+        self.assertEqual(facts["last run"], "#t", output)
+        self.assertEqual(facts["layers"], "4")
+
+
+if __name__ == "__main__":
+    BUILD, PLUGIN_DIR, CONVERTER, SHARED, GIMP_CONSOLE = (sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3],
+                                                          pathlib.Path(sys.argv[4]), sys.argv[5])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
