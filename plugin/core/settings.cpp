@@ -98,7 +98,7 @@ std::vector<Parameter> make_parameters() {
                                 Kind::integer, 1, 5, true),
       text<&Settings::device>("device", "Device",
                               "Vulkan device, by index or part of its name; empty: the fastest one found",
-                              Kind::text),
+                              Kind::text, {}, false),
   };
 }
 
@@ -185,8 +185,11 @@ Settings parse(const std::string& text) {
         continue;
       }
       try {
-        p.set(settings, std::stod(value));
-      } catch (const std::exception&) {  // a malformed number keeps the default
+        size_t used = 0;
+        const double number = std::stod(value, &used);
+        // A malformed or out-of-range number keeps the default.
+        if (used == value.size() && number >= p.min && number <= p.max) p.set(settings, number);
+      } catch (const std::exception&) {
       }
     }
   }

@@ -83,8 +83,9 @@ const Parameter& parameter(const std::string& name);
 // layers named is checked against the network: see job.h.)
 void validate(const Settings& settings);
 
-// "name=value" lines, for GIMP 2.10's gimp_set_data; parse() ignores unknown names and
-// malformed lines (last values from another version), keeping the defaults for them.
+// "name=value" lines, for GIMP 2.10's gimp_set_data; parse() ignores unknown names,
+// malformed lines and numbers out of range (last values from another version), keeping
+// the defaults for them.
 std::string serialise(const Settings& settings);
 Settings parse(const std::string& text);
 

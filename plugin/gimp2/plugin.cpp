@@ -11,7 +11,6 @@
 #include "plugin/core/job.h"
 #include "plugin/gimp2/dialog.h"
 #include "plugin/gimp2/host.h"
-#include "plugin/ui/progress_window.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
@@ -107,33 +106,28 @@ DialogChoice from_arguments(const GimpParam* param) {
   return choice;
 }
 
-// Runs the job, showing progress in GIMP's status bar and, interactively, in a window
-// with a Cancel button.
-JobResult run_job(JobInput input, bool interactive) {
+// Runs the job on a worker thread, showing its progress in GIMP (the image window's
+// progress bar, whose Cancel button ends this plug-in at once: the image is only touched
+// after the job, so it stays as it was).
+JobResult run_job(JobInput input) {
   gimp_progress_init("Neural style transfer");
-  std::optional<ProgressWindow> window;
-  if (interactive) window.emplace("Neural Style Transfer");
   BackgroundJob job(std::move(input));
-  wait_for(job, [&](BackgroundJob& running) {
-    if (window && window->cancel_requested()) running.cancel();
+  wait_for(job, [](BackgroundJob& running) {
     const auto progress = running.progress();
     if (!progress) return;
-    const double fraction = double(progress->step) / progress->steps;
-    const std::string text = progress_text(*progress);
-    gimp_progress_update(fraction);
-    gimp_progress_set_text(text.c_str());
-    if (window) window->update(fraction, text);
+    gimp_progress_update(double(progress->step) / progress->steps);
+    gimp_progress_set_text(progress_text(*progress).c_str());
   });
   gimp_progress_end();
   return job.result();
 }
 
-gint32 stylise(gint32 image, gint32 content, const DialogChoice& choice, bool interactive) {
+gint32 stylise(gint32 image, gint32 content, const DialogChoice& choice) {
   check_layers(image, content, choice.style);
   validate(choice.settings);
   if (const auto problem = weights_problem()) throw PluginError(*problem);
   JobInput input{read_drawable(content), read_drawable(choice.style), choice.settings};
-  const JobResult result = run_job(std::move(input), interactive);
+  const JobResult result = run_job(std::move(input));
   return add_result_layer(image, content, result.image, result_layer_name(drawable_name(choice.style)));
 }
 
@@ -177,7 +171,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
         return;
       }
     }
-    const gint32 layer = stylise(image, content, choice, mode == GIMP_RUN_INTERACTIVE);
+    const gint32 layer = stylise(image, content, choice);
     save_last_values(choice.settings, choice.style);  // as GIMP's own filters do, in every mode
     if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
     returned.values[0].data.d_status = GIMP_PDB_SUCCESS;
