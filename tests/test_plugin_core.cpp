@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "plugin/core/filter.h"
 #include "plugin/core/job.h"
 #include "plugin/core/settings.h"
 #include "support/kernel_test.h"
@@ -152,6 +155,7 @@ TEST(Parameters, TheTableIsWellFormed) {
         break;
       case Kind::choice:
         EXPECT_FALSE(p.choices.empty());
+        EXPECT_EQ(p.choice_labels.size(), p.choices.size()) << p.name;
         ASSERT_TRUE(std::holds_alternative<std::string>(value));
         EXPECT_NE(std::find(p.choices.begin(), p.choices.end(), std::get<std::string>(value)), p.choices.end())
             << "the default is not one of the choices";
@@ -752,6 +756,142 @@ TEST_F(Job, WaitForLetsTheTickCancel) {
   EXPECT_TRUE(job.done());
   EXPECT_GE(ticks, 1);
   EXPECT_THROW(job.result(), style::Cancelled);
+}
+
+// ---------------------------------------------------------------------------------------
+// The filter's rules (filter.h), on a host that records what it is asked to do.
+
+class FakeHost : public Host {
+ public:
+  // An image holding `layers` (top-most first), one of which is the content.
+  FakeHost(std::vector<ItemId> layers, ItemId content) : layers_(std::move(layers)), content_(content) {}
+
+  bool indexed = false;
+  bool selection = false;
+  std::vector<ItemId> other_images_layers;
+  std::map<ItemId, Image> pixels;
+  std::vector<std::string> calls;  // what the filter did, in order
+  std::vector<std::pair<double, std::string>> reported;
+
+  bool image_is_indexed() const override { return indexed; }
+  bool is_layer(ItemId item) const override { return exists(item); }
+  bool is_drawable(ItemId item) const override { return exists(item); }
+  ItemId content() const override { return content_; }
+  std::vector<ItemId> layers_of_image() const override { return layers_; }
+  std::vector<ItemId> layers_of_other_images() const override { return other_images_layers; }
+  std::string name(ItemId item) const override { return "layer " + std::to_string(item); }
+  Image read(ItemId drawable) const override { return pixels.at(drawable); }
+  Offsets offsets(ItemId drawable) const override { return {drawable, 2 * drawable}; }
+  bool has_selection() const override { return selection; }
+
+  void begin_undo_group() override { calls.push_back("begin undo"); }
+  void end_undo_group() override { calls.push_back("end undo"); }
+  ItemId new_layer(const std::string& name, uint32_t width, uint32_t height, bool alpha) override {
+    calls.push_back("new " + name + " " + std::to_string(width) + "x" + std::to_string(height) + (alpha ? " alpha" : ""));
+    return 99;
+  }
+  void insert_above_content(ItemId layer) override { calls.push_back("insert " + std::to_string(layer)); }
+  void set_offsets(ItemId layer, Offsets o) override {
+    calls.push_back("offsets " + std::to_string(layer) + " " + std::to_string(o.x) + "," + std::to_string(o.y));
+  }
+  void write(ItemId layer, const Image& image) override {
+    calls.push_back("write " + std::to_string(layer));
+    pixels[layer] = image;
+  }
+  void add_selection_mask(ItemId layer) override { calls.push_back("mask " + std::to_string(layer)); }
+  void progress(double fraction, const std::string& text) override { reported.emplace_back(fraction, text); }
+
+ private:
+  bool exists(ItemId item) const {
+    return std::find(layers_.begin(), layers_.end(), item) != layers_.end() ||
+           std::find(other_images_layers.begin(), other_images_layers.end(), item) != other_images_layers.end();
+  }
+  std::vector<ItemId> layers_;
+  ItemId content_;
+};
+
+std::string message_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+  return "(no PluginError)";
+}
+
+TEST(Filter, CheckLayersExplainsEachRefusal) {
+  FakeHost host({1, 2}, 2);
+  EXPECT_NO_THROW(check_layers(host, 1));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 2); }), "The style layer is the content layer"));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 7); }), "does not exist"));
+  host.indexed = true;
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 1); }), "Indexed images cannot be stylised"));
+  FakeHost no_content({1}, 5);
+  EXPECT_TRUE(contains(message_of([&] { check_layers(no_content, 1); }), "must be a layer"));
+}
+
+TEST(Filter, DefaultStyleIsTheLastOneElseTheTopMostOtherLayerElseAnotherImages) {
+  FakeHost host({1, 2, 3}, 1);
+  host.other_images_layers = {8};
+  EXPECT_EQ(default_style_layer(host, 3), 3);             // the last one, still there
+  EXPECT_EQ(default_style_layer(host, 8), 8);             // even in another image
+  EXPECT_EQ(default_style_layer(host, 1), 2);             // not the content: the top-most other
+  EXPECT_EQ(default_style_layer(host, 42), 2);            // gone
+  EXPECT_EQ(default_style_layer(host, std::nullopt), 2);  // none yet
+  FakeHost alone({1}, 1);
+  alone.other_images_layers = {8, 9};
+  EXPECT_EQ(default_style_layer(alone, std::nullopt), 8);
+  FakeHost nothing({1}, 1);
+  EXPECT_EQ(default_style_layer(nothing, std::nullopt), std::nullopt);
+}
+
+TEST(Filter, ResultLayerGoesAboveTheContentAtItsOffsetsInOneUndoStep) {
+  FakeHost host({1, 2}, 2);
+  const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
+  EXPECT_EQ(add_result_layer(host, result, "starry"), 99);
+  EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
+                                                  "offsets 99 2,4", "write 99", "end undo"}));
+  FakeHost selected({1, 2}, 2);
+  selected.selection = true;
+  const Image with_alpha{4, 3, std::vector<float>(36, 0.5f), std::vector<float>(12, 0.25f)};
+  add_result_layer(selected, with_alpha, "starry");
+  EXPECT_EQ(selected.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3 alpha",
+                                                      "insert 99", "offsets 99 2,4", "write 99", "mask 99",
+                                                      "end undo"}));
+  EXPECT_EQ(selected.pixels.at(99).alpha, with_alpha.alpha);
+}
+
+class FilterRun : public test::KernelTest {};
+
+TEST_F(FilterRun, RunsTheJobReportsProgressAndAddsTheResult) {
+  FakeHost host({1, 2}, 2);
+  const JobInput input = job_input(40, 30, 3, /*with_alpha=*/true);
+  host.pixels[2] = input.content;
+  host.pixels[1] = input.style;
+  EXPECT_EQ(run_filter(host, 1, input.settings), 99);
+  ASSERT_FALSE(host.reported.empty());
+  EXPECT_EQ(host.reported.back().first, 1.0);
+  EXPECT_TRUE(contains(host.reported.back().second, "Step 3 of 3")) << host.reported.back().second;
+  EXPECT_EQ(host.calls.front(), "begin undo");
+  EXPECT_EQ(host.calls[1], "new layer 1 (style transfer) 40x30 alpha");
+  EXPECT_EQ(host.pixels.at(99).alpha, input.content.alpha);
+}
+
+TEST_F(FilterRun, RefusalsChangeNothing) {
+  FakeHost host({1, 2}, 2);
+  const JobInput input = job_input(40, 30, 3);
+  host.pixels[2] = input.content;
+  host.pixels[1] = input.style;
+  EXPECT_THROW(run_filter(host, 2, input.settings), PluginError);  // the content as style
+  Settings bad = input.settings;
+  bad.steps = 0;
+  EXPECT_THROW(run_filter(host, 1, bad), PluginError);
+  {
+    const WeightsAt at((PluginEnvironment::folder() / "missing.safetensors").string());
+    EXPECT_THROW(run_filter(host, 1, input.settings), PluginError);
+  }
+  EXPECT_TRUE(host.calls.empty());
+  EXPECT_TRUE(host.reported.empty());
 }
 
 }  // namespace

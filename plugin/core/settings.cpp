@@ -36,18 +36,19 @@ void set_text(Settings& s, const Value& v) {
 template <auto Field>
 Parameter number(const char* name, const char* label, const char* help, Kind kind, double min, double max,
                  bool advanced = false, double slider_max = 0) {
-  return {name, label, help, kind, min, max, slider_max, {}, advanced, &get_number<Field>, &set_number<Field>};
+  return {name, label, help, kind, min, max, slider_max, {}, {}, advanced, &get_number<Field>, &set_number<Field>};
 }
 template <auto Field>
 Parameter text(const char* name, const char* label, const char* help, Kind kind, std::vector<std::string> choices = {},
-               bool advanced = true) {
-  return {name, label, help, kind, 0, 0, 0, std::move(choices), advanced, &get_text<Field>, &set_text<Field>};
+               std::vector<std::string> choice_labels = {}, bool advanced = true) {
+  return {name,   label, help, kind, 0, 0, 0, std::move(choices), std::move(choice_labels), advanced, &get_text<Field>,
+          &set_text<Field>};
 }
 
 std::vector<Parameter> make_parameters() {
   return {
       {"style-drawable", "Style", "The layer whose style is transferred: any layer of any open image", Kind::layer,
-       0, 0, 0, {}, false, nullptr, nullptr},
+       0, 0, 0, {}, {}, false, nullptr, nullptr},
       number<&Settings::strength>("style-strength", "Style strength",
                                   "How strongly the style repaints the image (0 … 100; every 25 is ten times the style "
                                   "weight, and the same value looks alike at every size)",
@@ -73,7 +74,7 @@ std::vector<Parameter> make_parameters() {
                               Kind::integer, 0, 2147483647),
       text<&Settings::init>("init", "Start from",
                             "The image the optimisation starts from: the content layer, or random noise (seed)",
-                            Kind::choice, {"content", "noise"}),
+                            Kind::choice, {"content", "noise"}, {"The content layer", "Random noise (seed)"}),
       text<&Settings::content_layers>("content-layers", "Content layers",
                                       "VGG-19 layers whose features the result keeps from the photo, comma-separated "
                                       "(e.g. relu4_2); empty: the weight file's default",
@@ -85,20 +86,20 @@ std::vector<Parameter> make_parameters() {
                                     Kind::text),
       text<&Settings::optimizer>("optimizer", "Optimiser",
                                  "L-BFGS (fast, the classic choice) or Adam (steadier on very large images)",
-                                 Kind::choice, {"lbfgs", "adam"}),
+                                 Kind::choice, {"lbfgs", "adam"}, {"L-BFGS", "Adam"}),
       number<&Settings::tv_weight>("tv-weight", "Smoothness (TV weight)",
                                    "Total-variation weight γ: larger values smooth away high-frequency noise",
                                    Kind::number, 0, 1000, true, 10),
       text<&Settings::pooling>("pooling", "Pooling",
                                "VGG-19's pooling: max (as trained) or average (often smoother results)", Kind::choice,
-                               {"max", "avg"}),
+                               {"max", "avg"}, {"Max", "Average"}),
       number<&Settings::scales>("scales", "Coarse scales",
                                 "Coarse-to-fine scales up to the working size, each half the next (1: the working size "
                                 "only); coarse scales give larger, more coherent structures",
                                 Kind::integer, 1, 5, true),
       text<&Settings::device>("device", "Device",
                               "Vulkan device, by index or part of its name; empty: the fastest one found",
-                              Kind::text, {}, false),
+                              Kind::text, {}, {}, false),
   };
 }
 

@@ -67,7 +67,8 @@ struct Parameter {
   Kind kind;
   double min = 0, max = 0;           // number, integer
   double slider_max = 0;             // a dialog slider's end (typing reaches max); 0: max
-  std::vector<std::string> choices;  // choice
+  std::vector<std::string> choices;  // choice: the values the PDB takes
+  std::vector<std::string> choice_labels;  // and what a dialog shows for each
   bool advanced = false;             // folded away in the dialog
   Value (*get)(const Settings&) = nullptr;
   void (*set)(Settings&, const Value&) = nullptr;

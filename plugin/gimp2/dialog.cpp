@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "plugin/core/job.h"
-#include "plugin/gimp2/host.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
@@ -68,7 +67,7 @@ Reader add_check(Rows& rows, const Parameter& p, bool value) {
 Reader add_choice(Rows& rows, const Parameter& p, const std::string& value) {
   GtkWidget* combo = gtk_combo_box_text_new();
   for (size_t i = 0; i < p.choices.size(); ++i) {
-    gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), p.choices[i].c_str());
+    gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), p.choice_labels[i].c_str());
     if (p.choices[i] == value) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i));
   }
   rows.add(p, combo);
@@ -177,9 +176,8 @@ void add_problem(GtkWidget* box, const std::string& problem) {
 
 }  // namespace
 
-bool run_dialog(gint32 image, gint32 content, DialogChoice& choice) {
+bool run_dialog(gint32 content, DialogChoice& choice) {
   gimp_ui_init(kBinary, FALSE);
-  if (choice.style < 0) choice.style = default_style_layer(image, content, std::nullopt).value_or(-1);
   GtkWidget* dialog = gimp_dialog_new("Neural Style Transfer", kBinary, nullptr, GtkDialogFlags(0),
                                       gimp_standard_help_func, kProcedureName, "_Cancel", GTK_RESPONSE_CANCEL, "_OK",
                                       GTK_RESPONSE_OK, nullptr);

@@ -13,9 +13,9 @@ struct DialogChoice {
   gint32 style = -1;
 };
 
-// Shows the dialog for stylising `content` of `image`, starting from `initial`. Returns
-// false when the user cancels. When no weights are installed, the dialog says so (and
+// Shows the dialog for stylising `content`, starting from `choice` (its style: the one to
+// propose). Returns false when the user cancels. When no weights are installed, the dialog says so (and
 // how to install them) and offers only Cancel.
-bool run_dialog(gint32 image, gint32 content, DialogChoice& choice);
+bool run_dialog(gint32 content, DialogChoice& choice);
 
 }  // namespace nst::plugin::gimp2

@@ -1,34 +1,39 @@
 #pragma once
-// Every GIMP 2.10 call the plug-in makes about images and layers: reading the layers,
-// refusing what cannot be stylised, and adding the result layer in one undo step. The
-// settings dialog is in dialog.h; the procedure's registration and run modes in plugin.cpp.
+// plugin/core's Host on GIMP 2.10: one libgimp call per member. The filter's rules are in
+// plugin/core/filter.h; the registration and run modes in plugin.cpp.
 #include <libgimp/gimp.h>
 
-#include <optional>
-#include <string>
-
-#include "plugin/core/job.h"
+#include "plugin/core/filter.h"
 
 namespace nst::plugin::gimp2 {
 
-// Throws PluginError unless `content` is a layer of an RGB or grey image and `style` is
-// another existing layer or drawable.
-void check_layers(gint32 image, gint32 content, gint32 style);
+class Gimp2Host : public Host {
+ public:
+  Gimp2Host(gint32 image, gint32 content) : image_(image), content_(content) {}
 
-// The drawable's pixels (plugin/core/job.h's read_pixels).
-Image read_drawable(gint32 drawable);
+  bool image_is_indexed() const override;
+  bool is_layer(ItemId item) const override;
+  bool is_drawable(ItemId item) const override;
+  ItemId content() const override { return content_; }
+  std::vector<ItemId> layers_of_image() const override;
+  std::vector<ItemId> layers_of_other_images() const override;
+  std::string name(ItemId item) const override;
+  Image read(ItemId drawable) const override;
+  Offsets offsets(ItemId drawable) const override;
+  bool has_selection() const override;
 
-// GIMP's name of a drawable ("starry_night.jpg").
-std::string drawable_name(gint32 drawable);
+  void begin_undo_group() override;
+  void end_undo_group() override;
+  ItemId new_layer(const std::string& name, uint32_t width, uint32_t height, bool alpha) override;
+  void insert_above_content(ItemId layer) override;
+  void set_offsets(ItemId layer, Offsets offsets) override;
+  void write(ItemId layer, const Image& image) override;
+  void add_selection_mask(ItemId layer) override;
 
-// The style layer the dialog proposes: `last` while it exists and is not the content,
-// else the top-most other layer of the content's image, else a layer of another open
-// image, else nothing.
-std::optional<gint32> default_style_layer(gint32 image, gint32 content, std::optional<gint32> last);
+  void progress(double fraction, const std::string& text) override;
 
-// Adds `result` (the content layer's size) as a new layer right above `content`, at its
-// offsets, named `name`, in the image's base type (with alpha when `result` has it), with
-// a layer mask from the selection when there is one; all in one undo step. Returns it.
-gint32 add_result_layer(gint32 image, gint32 content, const Image& result, const std::string& name);
+ private:
+  gint32 image_, content_;
+};
 
 }  // namespace nst::plugin::gimp2

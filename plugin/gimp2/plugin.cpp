@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "plugin/core/job.h"
+#include "plugin/core/filter.h"
 #include "plugin/gimp2/dialog.h"
 #include "plugin/gimp2/host.h"
 
@@ -106,31 +106,6 @@ DialogChoice from_arguments(const GimpParam* param) {
   return choice;
 }
 
-// Runs the job on a worker thread, showing its progress in GIMP (the image window's
-// progress bar, whose Cancel button ends this plug-in at once: the image is only touched
-// after the job, so it stays as it was).
-JobResult run_job(JobInput input) {
-  gimp_progress_init("Neural style transfer");
-  BackgroundJob job(std::move(input));
-  wait_for(job, [](BackgroundJob& running) {
-    const auto progress = running.progress();
-    if (!progress) return;
-    gimp_progress_update(double(progress->step) / progress->steps);
-    gimp_progress_set_text(progress_text(*progress).c_str());
-  });
-  gimp_progress_end();
-  return job.result();
-}
-
-gint32 stylise(gint32 image, gint32 content, const DialogChoice& choice) {
-  check_layers(image, content, choice.style);
-  validate(choice.settings);
-  if (const auto problem = weights_problem()) throw PluginError(*problem);
-  JobInput input{read_drawable(content), read_drawable(choice.style), choice.settings};
-  const JobResult result = run_job(std::move(input));
-  return add_result_layer(image, content, result.image, result_layer_name(drawable_name(choice.style)));
-}
-
 // The procedure's return values: the status, then the new layer or the error message.
 // GIMP reads them after run() returns, so they live in storage that outlives it.
 struct ReturnValues {
@@ -155,6 +130,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
   const gint32 image = param[1].data.d_image, content = param[2].data.d_drawable;
   try {
     const cli::GeglSession gegl(cli::GeglSession::Owner::host);  // for GIMP's buffers and resampling
+    Gimp2Host host(image, content);
     DialogChoice choice;
     if (mode == GIMP_RUN_NONINTERACTIVE) {
       if (count != kFixedArguments + static_cast<gint>(parameters().size())) {
@@ -165,13 +141,16 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
     } else {
       const LastValues last = load_last_values();
       choice.settings = last.settings;
-      choice.style = default_style_layer(image, content, last.style).value_or(-1);
-      if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(image, content, choice)) {
+      choice.style = default_style_layer(host, last.style).value_or(-1);
+      if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(content, choice)) {
         returned.values[0].data.d_status = GIMP_PDB_CANCEL;
         return;
       }
     }
-    const gint32 layer = stylise(image, content, choice);
+    gimp_progress_init("Neural style transfer");
+    // GIMP's progress bar has a Cancel button that ends this plug-in at once; the image is
+    // touched only after the run, so it then stays as it was.
+    const gint32 layer = run_filter(host, choice.style, choice.settings);
     save_last_values(choice.settings, choice.style);  // as GIMP's own filters do, in every mode
     if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
     returned.values[0].data.d_status = GIMP_PDB_SUCCESS;
@@ -181,7 +160,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
   } catch (const style::Cancelled&) {
     returned.values[0].data.d_status = GIMP_PDB_CANCEL;
   } catch (const std::exception& e) {
-    if (mode == GIMP_RUN_INTERACTIVE) g_message("%s", e.what());
+    // GIMP shows the message itself: in an error dialog interactively, on stderr in batch.
     fail(GIMP_PDB_EXECUTION_ERROR, e.what());
   }
 }

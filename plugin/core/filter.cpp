@@ -1,0 +1,72 @@
+#include "plugin/core/filter.h"
+
+namespace nst::plugin {
+namespace {
+
+// Ends the host's undo group however the scope is left.
+class UndoGroup {
+ public:
+  explicit UndoGroup(Host& host) : host_(host) { host_.begin_undo_group(); }
+  ~UndoGroup() { host_.end_undo_group(); }
+  UndoGroup(const UndoGroup&) = delete;
+  UndoGroup& operator=(const UndoGroup&) = delete;
+
+ private:
+  Host& host_;
+};
+
+JobResult run_job(Host& host, JobInput input) {
+  BackgroundJob job(std::move(input));
+  wait_for(job, [&host](BackgroundJob& running) {
+    if (const auto p = running.progress()) host.progress(double(p->step) / p->steps, progress_text(*p));
+  });
+  return job.result();
+}
+
+}  // namespace
+
+void check_layers(const Host& host, ItemId style) {
+  if (!host.is_layer(host.content())) {
+    throw PluginError("The content must be a layer of an open image (not a channel or a mask).");
+  }
+  if (host.image_is_indexed()) {
+    throw PluginError("Indexed images cannot be stylised: convert the image to RGB or Grayscale first (Image ▸ Mode).");
+  }
+  if (!host.is_drawable(style)) {
+    throw PluginError("The style layer does not exist (any more): pick a layer of an open image as the style.");
+  }
+  if (style == host.content()) {
+    throw PluginError("The style layer is the content layer: pick another layer as the style.");
+  }
+}
+
+std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId> last) {
+  if (last && *last != host.content() && host.is_drawable(*last)) return last;
+  for (ItemId layer : host.layers_of_image()) {
+    if (layer != host.content()) return layer;
+  }
+  const auto others = host.layers_of_other_images();
+  if (!others.empty()) return others.front();
+  return std::nullopt;
+}
+
+ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
+  check_layers(host, style);
+  validate(settings);
+  if (const auto problem = weights_problem()) throw PluginError(*problem);
+  const std::string style_name = host.name(style);
+  JobResult result = run_job(host, {host.read(host.content()), host.read(style), settings});
+  return add_result_layer(host, result.image, style_name);
+}
+
+ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name) {
+  const UndoGroup undo(host);
+  const ItemId layer = host.new_layer(result_layer_name(style_name), result.width, result.height, !result.alpha.empty());
+  host.insert_above_content(layer);
+  host.set_offsets(layer, host.offsets(host.content()));
+  host.write(layer, result);
+  if (host.has_selection()) host.add_selection_mask(layer);
+  return layer;
+}
+
+}  // namespace nst::plugin

@@ -1,0 +1,67 @@
+#pragma once
+// The filter's rules, once for every GIMP: which layers can be stylised (and the message
+// when not), which style layer to propose, the run with progress, and where the result
+// goes (a new layer right above the content, named after the style, at the content's
+// offsets, with its alpha, a mask from the selection, one undo step). Each adapter
+// implements Host with one GIMP call per member; nothing here knows a GIMP version.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/core/job.h"
+#include "plugin/core/settings.h"
+
+namespace nst::plugin {
+
+using ItemId = int32_t;  // GIMP's item IDs (gimp_item_get_id in GIMP 3)
+
+struct Offsets {
+  int x = 0, y = 0;
+};
+
+// The image a call works on and its content layer, as the host sees them.
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  virtual bool image_is_indexed() const = 0;
+  virtual bool is_layer(ItemId item) const = 0;
+  virtual bool is_drawable(ItemId item) const = 0;  // and exists
+  virtual ItemId content() const = 0;
+  virtual std::vector<ItemId> layers_of_image() const = 0;         // top-most first
+  virtual std::vector<ItemId> layers_of_other_images() const = 0;  // of every other open image
+  virtual std::string name(ItemId item) const = 0;
+  virtual Image read(ItemId drawable) const = 0;  // read_pixels of its buffer
+  virtual Offsets offsets(ItemId drawable) const = 0;
+  virtual bool has_selection() const = 0;
+
+  virtual void begin_undo_group() = 0;
+  virtual void end_undo_group() = 0;
+  // A layer of the image's base type (RGB or grey) and precision, not yet in the image.
+  virtual ItemId new_layer(const std::string& name, uint32_t width, uint32_t height, bool alpha) = 0;
+  virtual void insert_above_content(ItemId layer) = 0;
+  virtual void set_offsets(ItemId layer, Offsets offsets) = 0;
+  virtual void write(ItemId layer, const Image& image) = 0;  // write_pixels into its buffer
+  virtual void add_selection_mask(ItemId layer) = 0;
+
+  virtual void progress(double fraction, const std::string& text) = 0;
+};
+
+// Throws PluginError unless the content is a layer of an RGB or grey image and `style`
+// another existing drawable.
+void check_layers(const Host& host, ItemId style);
+
+// The style layer to propose: `last` while it exists and is not the content, else the
+// top-most other layer of the image, else a layer of another open image, else none.
+std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId> last);
+
+// The whole filter: checks, the run on a worker thread with progress reported through
+// the host, then the result layer. Returns the new layer. Throws PluginError (nothing
+// changed) for anything the user can act on.
+ItemId run_filter(Host& host, ItemId style, const Settings& settings);
+
+// The result layer's rules (run_filter's last part).
+ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name);
+
+}  // namespace nst::plugin
