@@ -79,8 +79,9 @@ Image read_pixels(GeglBuffer* buffer) {
   image.rgb.reserve(pixel_count(image) * 3);
   if (has_alpha) image.alpha.reserve(pixel_count(image));
   for (size_t p = 0; p < pixel_count(image); ++p) {
-    image.rgb.insert(image.rgb.end(), &rgba[4 * p], &rgba[4 * p + 3]);
-    if (has_alpha) image.alpha.push_back(rgba[4 * p + 3]);
+    const float* pixel = rgba.data() + 4 * p;
+    image.rgb.insert(image.rgb.end(), pixel, pixel + 3);
+    if (has_alpha) image.alpha.push_back(pixel[3]);
   }
   return image;
 }
@@ -94,7 +95,8 @@ void write_pixels(const Image& image, GeglBuffer* buffer) {
   std::vector<float> rgba;
   rgba.reserve(pixel_count(image) * 4);
   for (size_t p = 0; p < pixel_count(image); ++p) {
-    rgba.insert(rgba.end(), &image.rgb[3 * p], &image.rgb[3 * p + 3]);
+    const float* pixel = image.rgb.data() + 3 * p;  // not &rgb[3p + 3]: one past the end at the last pixel
+    rgba.insert(rgba.end(), pixel, pixel + 3);
     rgba.push_back(image.alpha[p]);
   }
   gegl_buffer_set(buffer, &area, 0, rgba_float(), rgba.data(), GEGL_AUTO_ROWSTRIDE);

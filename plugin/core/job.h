@@ -32,6 +32,22 @@ Image read_pixels(GeglBuffer* buffer);
 // has one) becomes opaque.
 void write_pixels(const Image& image, GeglBuffer* buffer);
 
+// A GeglBuffer the host lends (a drawable's), unreferenced at the end of the scope.
+class OwnedBuffer {
+ public:
+  // Throws PluginError naming `what` when the host gave no buffer.
+  OwnedBuffer(GeglBuffer* buffer, const std::string& what) : buffer_(buffer) {
+    if (!buffer_) throw PluginError("GIMP gave no pixels for " + what);
+  }
+  ~OwnedBuffer() { g_object_unref(buffer_); }
+  OwnedBuffer(const OwnedBuffer&) = delete;
+  OwnedBuffer& operator=(const OwnedBuffer&) = delete;
+  GeglBuffer* get() const { return buffer_; }
+
+ private:
+  GeglBuffer* buffer_;
+};
+
 // Why a run could not start for want of weights, naming the file looked for and the
 // command that installs it; nothing when the default weight file reads.
 std::optional<std::string> weights_problem();

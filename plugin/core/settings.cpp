@@ -134,11 +134,11 @@ const std::vector<Parameter>& parameters() {
   return table;
 }
 
-const Parameter& parameter(const std::string& name) {
+const Parameter& parameter(std::string_view name) {
   for (const auto& p : parameters()) {
     if (name == p.name) return p;
   }
-  throw std::out_of_range("no plug-in parameter '" + name + "'");
+  throw std::out_of_range("no plug-in parameter '" + std::string(name) + "'");
 }
 
 void validate(const Settings& settings) {

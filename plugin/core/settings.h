@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -15,8 +16,18 @@
 
 namespace nst::plugin {
 
-// The PDB procedure both adapters register.
+// The PDB procedure both adapters register, and its documentation.
 inline constexpr const char* kProcedureName = "plug-in-neural-style-transfer";
+inline constexpr const char* kProcedureBlurb = "Repaint a layer in the style of another (neural style transfer)";
+inline constexpr const char* kProcedureHelp =
+    "Gatys et al.'s neural style transfer on Vulkan: the content layer's photo repainted with the style layer's "
+    "strokes, colours and textures, as a new layer above it. Needs VGG-19 weights (nst-fetch-weights installs them).";
+inline constexpr const char* kMenuLabel = "Neural Style _Transfer…";
+inline constexpr const char* kMenuPath = "<Image>/Filters/Artistic";
+inline constexpr const char* kImageTypes = "RGB*, GRAY*";
+inline constexpr const char* kAuthors = "neural-style-transfer authors";
+inline constexpr const char* kLicence = "GPL-3.0-or-later";
+inline constexpr const char* kYear = "2026";
 
 // A message for the user: the adapters show it in GIMP (interactive) or return it with an
 // error status (batch), and leave the image as it was.
@@ -77,7 +88,7 @@ struct Parameter {
 // "style-drawable" (Kind::layer, no get/set: the adapters hold the style layer) first,
 // then every setting.
 const std::vector<Parameter>& parameters();
-const Parameter& parameter(const std::string& name);
+const Parameter& parameter(std::string_view name);
 
 // Throws PluginError naming the parameter and its range for a value out of range, an
 // unknown choice, or malformed style layer weights. (Whether the weight file has the

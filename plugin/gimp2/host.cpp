@@ -3,21 +3,6 @@
 namespace nst::plugin::gimp2 {
 namespace {
 
-// A GeglBuffer that GIMP lends for a drawable, released at the end of the scope.
-class DrawableBuffer {
- public:
-  explicit DrawableBuffer(gint32 drawable) : buffer_(gimp_drawable_get_buffer(drawable)) {
-    if (!buffer_) throw PluginError("GIMP gave no pixels for drawable " + std::to_string(drawable));
-  }
-  ~DrawableBuffer() { g_object_unref(buffer_); }
-  DrawableBuffer(const DrawableBuffer&) = delete;
-  DrawableBuffer& operator=(const DrawableBuffer&) = delete;
-  GeglBuffer* get() const { return buffer_; }
-
- private:
-  GeglBuffer* buffer_;
-};
-
 // IDs from a g_malloc'ed array that libgimp hands over.
 std::vector<ItemId> take_ids(gint32* ids, gint count) {
   std::vector<ItemId> result(ids, ids + count);
@@ -60,7 +45,7 @@ std::string Gimp2Host::name(ItemId item) const {
 }
 
 Image Gimp2Host::read(ItemId drawable) const {
-  const DrawableBuffer buffer(drawable);
+  const OwnedBuffer buffer(gimp_drawable_get_buffer(drawable), "drawable " + std::to_string(drawable));
   return read_pixels(buffer.get());
 }
 
@@ -93,7 +78,7 @@ void Gimp2Host::set_offsets(ItemId layer, Offsets offsets) { gimp_layer_set_offs
 
 void Gimp2Host::write(ItemId layer, const Image& image) {
   {
-    const DrawableBuffer buffer(layer);
+    const OwnedBuffer buffer(gimp_drawable_get_buffer(layer), "the new layer");
     write_pixels(image, buffer.get());
     gegl_buffer_flush(buffer.get());
   }

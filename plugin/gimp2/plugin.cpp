@@ -55,13 +55,9 @@ void query() {
     arguments.push_back({pdb_type(p.kind), const_cast<gchar*>(p.name), const_cast<gchar*>(helps[i].c_str())});
   }
   GimpParamDef results[] = {{GIMP_PDB_LAYER, const_cast<gchar*>("layer"), const_cast<gchar*>("The new layer")}};
-  gimp_install_procedure(kProcedureName, "Repaint a layer in the style of another (neural style transfer)",
-                         "Gatys et al.'s neural style transfer on Vulkan: the content layer's photo repainted with "
-                         "the style layer's strokes, colours and textures, as a new layer above it. Needs VGG-19 "
-                         "weights (nst-fetch-weights installs them).",
-                         "neural-style-transfer authors", "GPL-3.0-or-later", "2026", "Neural Style _Transfer…",
-                         "RGB*, GRAY*", GIMP_PLUGIN, static_cast<gint>(arguments.size()), 1, arguments.data(), results);
-  gimp_plugin_menu_register(kProcedureName, "<Image>/Filters/Artistic");
+  gimp_install_procedure(kProcedureName, kProcedureBlurb, kProcedureHelp, kAuthors, kLicence, kYear, kMenuLabel,
+                         kImageTypes, GIMP_PLUGIN, static_cast<gint>(arguments.size()), 1, arguments.data(), results);
+  gimp_plugin_menu_register(kProcedureName, kMenuPath);
 }
 
 // Last values: the settings as text, and the style layer, under the procedure's name.

@@ -1,0 +1,123 @@
+#include "plugin/gimp3/dialog.h"
+
+#include <libgimp/gimpui.h>
+
+#include <string>
+#include <vector>
+
+namespace nst::plugin::gimp3 {
+namespace {
+
+constexpr const char* kBinary = "neural-style-transfer";
+
+// A horizontal box the dialog knows by `id`, holding the generated widgets of `properties`.
+GtkWidget* row(GimpProcedureDialog* dialog, const char* id, const char* property) {
+  GtkWidget* box = gimp_procedure_dialog_fill_box(dialog, id, property, nullptr);
+  gtk_orientable_set_orientation(GTK_ORIENTABLE(box), GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing(GTK_BOX(box), 6);
+  return box;
+}
+
+void on_new_seed(GtkButton*, gpointer config) {
+  g_object_set(config, "seed", g_random_int_range(0, G_MAXINT), nullptr);
+}
+
+// The seed's generated spin button with a "New seed" button beside it.
+const char* seed_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config) {
+  GtkWidget* box = row(dialog, "seed-row", "seed");
+  GtkWidget* button = gtk_button_new_with_mnemonic("_New seed");
+  gtk_widget_set_tooltip_text(button, "A new random seed for the noise start");
+  g_signal_connect(button, "clicked", G_CALLBACK(on_new_seed), config);
+  gtk_box_pack_start(GTK_BOX(box), button, FALSE, FALSE, 0);
+  gtk_widget_show(button);
+  return "seed-row";
+}
+
+void on_device_changed(GtkComboBox* combo, gpointer config) {
+  const gint active = gtk_combo_box_get_active(combo);
+  const std::string device = active <= 0 ? std::string() : std::to_string(active - 1);
+  g_object_set(config, "device", device.c_str(), nullptr);
+}
+
+// "Automatic" and the Vulkan devices by index, writing the index to the "device"
+// argument; `problem` gets the reason when no device can be listed.
+const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config, std::string& problem) {
+  const Parameter& p = parameter("device");
+  gimp_procedure_dialog_get_label(dialog, "device-label", p.label, FALSE, FALSE);
+  GtkWidget* box = row(dialog, "device-row", "device-label");
+  GtkWidget* combo = gtk_combo_box_text_new();
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), "Automatic (the fastest device)");
+  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), 0);
+  gchar* chosen = nullptr;
+  g_object_get(config, "device", &chosen, nullptr);
+  try {
+    const auto devices = device_descriptions();
+    for (size_t i = 0; i < devices.size(); ++i) {
+      gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), devices[i].c_str());
+      if (chosen && std::to_string(i) == chosen) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i + 1));
+    }
+  } catch (const PluginError& e) {
+    problem = e.what();
+  }
+  g_free(chosen);
+  gtk_widget_set_tooltip_text(combo, p.help);
+  g_signal_connect(combo, "changed", G_CALLBACK(on_device_changed), config);
+  gtk_box_pack_start(GTK_BOX(box), combo, TRUE, TRUE, 0);
+  gtk_widget_show(combo);
+  return "device-row";
+}
+
+// The advanced arguments in an expander the dialog knows as "advanced".
+const char* advanced_expander(GimpProcedureDialog* dialog) {
+  GList* names = nullptr;
+  for (const Parameter& p : parameters()) {
+    if (p.advanced) names = g_list_append(names, const_cast<char*>(p.name));
+  }
+  gimp_procedure_dialog_fill_box_list(dialog, "advanced-box", names);
+  g_list_free(names);
+  gimp_procedure_dialog_get_label(dialog, "advanced-title", "_Advanced", FALSE, TRUE);
+  gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
+  return "advanced";
+}
+
+}  // namespace
+
+bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
+  gimp_ui_init(kBinary);
+  GtkWidget* widget = gimp_procedure_dialog_new(procedure, config, "Neural Style Transfer");
+  auto* dialog = GIMP_PROCEDURE_DIALOG(widget);
+
+  std::string problem = weights_problem().value_or("");
+  std::vector<const char*> shown;
+  for (const Parameter& p : parameters()) {
+    const std::string name = p.name;
+    if (p.advanced) continue;
+    if (name == "seed") {
+      shown.push_back(seed_row(dialog, config));
+    } else if (name == "device") {
+      std::string device_problem;
+      shown.push_back(device_row(dialog, config, device_problem));
+      if (problem.empty()) problem = device_problem;
+    } else {
+      shown.push_back(p.name);
+    }
+  }
+  shown.push_back(advanced_expander(dialog));
+  if (!problem.empty()) {
+    GtkWidget* label = gimp_procedure_dialog_get_label(dialog, "problem", problem.c_str(), FALSE, FALSE);
+    gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
+    gtk_label_set_max_width_chars(GTK_LABEL(label), 60);
+    shown.insert(shown.begin(), "problem");
+  }
+  GList* list = nullptr;
+  for (const char* id : shown) list = g_list_append(list, const_cast<char*>(id));
+  gimp_procedure_dialog_fill_list(dialog, list);
+  g_list_free(list);
+  gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
+
+  const bool ok = gimp_procedure_dialog_run(dialog);
+  gtk_widget_destroy(widget);
+  return ok;
+}
+
+}  // namespace nst::plugin::gimp3
