@@ -282,7 +282,8 @@ ChromaDifference chroma_difference(const std::vector<float>& image, const std::v
   ChromaDifference d;
   size_t unclamped = 0;
   for (size_t p = 0; p < image.size() / 3; ++p) {
-    if (std::any_of(&image[3 * p], &image[3 * p + 3], [](float v) { return v <= 0.0f || v >= 1.0f; })) continue;
+    const float* pixel = image.data() + 3 * p;
+    if (std::any_of(pixel, pixel + 3, [](float v) { return v <= 0.0f || v >= 1.0f; })) continue;
     ++unclamped;
     const auto [i, q] = chroma(image, p);
     const auto [content_i, content_q] = chroma(content, p);

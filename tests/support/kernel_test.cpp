@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 
 namespace nst::test {
@@ -17,10 +18,23 @@ float sentinel() {
 
 }  // namespace
 
-vk::Context& context() {
-  static vk::Context context(vk::ContextOptions{.device = "", .validation = true, .pipeline_cache_path = ""});
+// Created on first use, destroyed by SharedContextEnvironment before main returns: a
+// static destroyed at exit would outlive the validation layer's own statics (Mesa 25's
+// loader tears those down first, and vkDestroyDevice then crashes inside the layer).
+std::unique_ptr<vk::Context>& shared_context() {
+  static std::unique_ptr<vk::Context> context;
   return context;
 }
+
+vk::Context& context() {
+  auto& shared = shared_context();
+  if (!shared) {
+    shared = std::make_unique<vk::Context>(vk::ContextOptions{.device = "", .validation = true, .pipeline_cache_path = ""});
+  }
+  return *shared;
+}
+
+void SharedContextEnvironment::TearDown() { shared_context().reset(); }
 
 void KernelTest::SetUp() { context().validation_messages(); }
 

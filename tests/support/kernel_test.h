@@ -19,6 +19,13 @@ namespace nst::test {
 // with the Khronos validation layer on.
 vk::Context& context();
 
+// Destroys that context when the tests are done, before main returns (support/main.cpp
+// registers it).
+class SharedContextEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override;
+};
+
 class KernelTest : public ::testing::Test {
  protected:
   void SetUp() override;
