@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -171,6 +172,20 @@ TEST(Parameters, TheTableIsWellFormed) {
   EXPECT_EQ(boolean.kind, Kind::boolean);
   EXPECT_EQ(boolean.min, 0);
   EXPECT_EQ(boolean.max, 1);
+}
+
+TEST(Parameters, MnemonicsAreDistinctAndLeaveGimpsDialogButtonsTheirs) {
+  std::set<char> taken = {'o', 'c', 'l', 's', 'h', 'r'};  // OK, Cancel, Load, Save, Help, Reset
+  for (const auto& p : parameters()) {
+    const std::string label = p.label;
+    const auto mark = label.find('_');
+    ASSERT_NE(mark, std::string::npos) << label;
+    ASSERT_LT(mark + 1, label.size()) << label;
+    EXPECT_EQ(label.find('_', mark + 1), std::string::npos) << label;
+    const char letter = static_cast<char>(std::tolower(static_cast<unsigned char>(label[mark + 1])));
+    EXPECT_TRUE(taken.insert(letter).second) << label << ": '" << letter << "' is taken";
+    EXPECT_EQ(plain_label(p).find('_'), std::string::npos);
+  }
 }
 
 TEST(Parameters, LookUpByName) {

@@ -47,57 +47,57 @@ Parameter text(const char* name, const char* label, const char* help, Kind kind,
 
 std::vector<Parameter> make_parameters() {
   return {
-      {"style-drawable", "Style", "The layer whose style is transferred: any layer of any open image", Kind::layer,
+      {"style-drawable", "S_tyle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
        0, 0, 0, {}, {}, false, nullptr, nullptr},
-      number<&Settings::strength>("style-strength", "Style strength",
+      number<&Settings::strength>("style-strength", "St_yle strength",
                                   "How strongly the style repaints the image (0 … 100; every 25 is ten times the style "
                                   "weight, and the same value looks alike at every size)",
                                   Kind::number, 0, 100),
-      number<&Settings::steps>("steps", "Steps",
+      number<&Settings::steps>("steps", "Ste_ps",
                                "Optimisation steps at the working size: more steps, a more finished result (and a "
                                "longer run); the larger sizes refine with a quarter as many",
                                Kind::integer, 1, 10000, false, 1000),
-      number<&Settings::working_size>("working-size", "Working size",
+      number<&Settings::working_size>("working-size", "Wor_king size",
                                       "Longest side in pixels at which the style is worked out; larger layers are "
                                       "then refined at doubled sizes up to their full size where the device can hold "
                                       "it. Larger: finer style detail, slower",
                                       Kind::integer, 64, 8192, false, 2048),
-      number<&Settings::preserve_colors>("preserve-colors", "Preserve colours",
+      number<&Settings::preserve_colors>("preserve-colors", "Preserve colo_urs",
                                          "Keep the photo's colours and take only the style's strokes and textures "
                                          "(luminance transfer)",
                                          Kind::boolean, 0, 1),
-      number<&Settings::style_scale>("style-scale", "Style scale",
+      number<&Settings::style_scale>("style-scale", "Styl_e scale",
                                      "Size of the style's brush strokes and patterns relative to the image (the style "
                                      "is resized to this times the image's longest side)",
                                      Kind::number, 0.1, 4),
-      number<&Settings::seed>("seed", "Seed", "Random seed for the noise start (init = noise): the same seed, the same result",
+      number<&Settings::seed>("seed", "See_d", "Random seed for the noise start (init = noise): the same seed, the same result",
                               Kind::integer, 0, 2147483647),
-      text<&Settings::init>("init", "Start from",
+      text<&Settings::init>("init", "Start _from",
                             "The image the optimisation starts from: the content layer, or random noise (seed)",
                             Kind::choice, {"content", "noise"}, {"The content layer", "Random noise (seed)"}),
-      text<&Settings::content_layers>("content-layers", "Content layers",
+      text<&Settings::content_layers>("content-layers", "Co_ntent VGG layers",
                                       "VGG-19 layers whose features the result keeps from the photo, comma-separated "
                                       "(e.g. relu4_2); empty: the weight file's default",
                                       Kind::text),
-      text<&Settings::style_layers>("style-layers", "Style layers",
+      text<&Settings::style_layers>("style-layers", "Style _VGG layers",
                                     "VGG-19 layers whose Gram matrices the result takes from the style, "
                                     "comma-separated, each optionally with a weight (relu1_1:0.4,relu2_1); empty: the "
                                     "weight file's default",
                                     Kind::text),
-      text<&Settings::optimizer>("optimizer", "Optimiser",
+      text<&Settings::optimizer>("optimizer", "Opti_miser",
                                  "L-BFGS (fast, the classic choice) or Adam (steadier on very large images)",
                                  Kind::choice, {"lbfgs", "adam"}, {"L-BFGS", "Adam"}),
-      number<&Settings::tv_weight>("tv-weight", "Smoothness (TV weight)",
+      number<&Settings::tv_weight>("tv-weight", "Smoothness (TV _weight)",
                                    "Total-variation weight γ: larger values smooth away high-frequency noise",
                                    Kind::number, 0, 1000, true, 10),
-      text<&Settings::pooling>("pooling", "Pooling",
+      text<&Settings::pooling>("pooling", "Poolin_g",
                                "VGG-19's pooling: max (as trained) or average (often smoother results)", Kind::choice,
                                {"max", "avg"}, {"Max", "Average"}),
-      number<&Settings::scales>("scales", "Coarse scales",
+      number<&Settings::scales>("scales", "Co_arse scales",
                                 "Coarse-to-fine scales up to the working size, each half the next (1: the working size "
                                 "only); coarse scales give larger, more coherent structures",
                                 Kind::integer, 1, 5, true),
-      text<&Settings::device>("device", "Device",
+      text<&Settings::device>("device", "Dev_ice",
                               "Vulkan device, by index or part of its name; empty: the fastest one found",
                               Kind::text, {}, {}, false),
   };
@@ -111,7 +111,7 @@ std::string describe(double value) {
 
 void check_range(const Parameter& p, double value) {
   if (!(value >= p.min && value <= p.max)) {
-    throw PluginError(std::string(p.label) + " (" + p.name + ") must be between " + describe(p.min) + " and " +
+    throw PluginError(plain_label(p) + " (" + p.name + ") must be between " + describe(p.min) + " and " +
                       describe(p.max) + ", not " + describe(value));
   }
 }
@@ -120,10 +120,16 @@ void check_choice(const Parameter& p, const std::string& value) {
   if (std::find(p.choices.begin(), p.choices.end(), value) != p.choices.end()) return;
   std::string allowed;
   for (const auto& c : p.choices) allowed += (allowed.empty() ? "" : ", ") + c;
-  throw PluginError(std::string(p.label) + " (" + p.name + ") must be one of " + allowed + ", not '" + value + "'");
+  throw PluginError(plain_label(p) + " (" + p.name + ") must be one of " + allowed + ", not '" + value + "'");
 }
 
 }  // namespace
+
+std::string plain_label(const Parameter& p) {
+  std::string label = p.label;
+  std::erase(label, '_');
+  return label;
+}
 
 double style_weight_for_strength(double strength) { return std::pow(10.0, 2.0 + strength / 25.0); }
 

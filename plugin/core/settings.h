@@ -73,7 +73,8 @@ enum class Kind { layer, number, integer, boolean, choice, text };
 
 struct Parameter {
   const char* name;    // PDB name: "style-strength"
-  const char* label;   // dialog label
+  const char* label;   // dialog label, with a mnemonic no other label nor GIMP's dialog
+                       // buttons (OK, Cancel, Help, Reset, Load/Save settings) take
   const char* help;    // PDB description and tooltip
   Kind kind;
   double min = 0, max = 0;           // number, integer
@@ -84,6 +85,9 @@ struct Parameter {
   Value (*get)(const Settings&) = nullptr;
   void (*set)(Settings&, const Value&) = nullptr;
 };
+
+// The label without its mnemonic mark, for messages: "Steps".
+std::string plain_label(const Parameter& p);
 
 // "style-drawable" (Kind::layer, no get/set: the adapters hold the style layer) first,
 // then every setting.

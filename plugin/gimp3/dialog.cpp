@@ -43,7 +43,7 @@ void on_device_changed(GtkComboBox* combo, gpointer config) {
 // argument; `problem` gets the reason when no device can be listed.
 const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config, std::string& problem) {
   const Parameter& p = parameter("device");
-  gimp_procedure_dialog_get_label(dialog, "device-label", p.label, FALSE, FALSE);
+  gimp_procedure_dialog_get_label(dialog, "device-label", p.label, FALSE, TRUE);
   GtkWidget* box = row(dialog, "device-row", "device-label");
   GtkWidget* combo = gtk_combo_box_text_new();
   gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), "Automatic (the fastest device)");
@@ -67,11 +67,20 @@ const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config,
   return "device-row";
 }
 
+// A slider with its entry for a number argument (the generated widget is a spin button);
+// the slider spans slider_max where typing may go further.
+void slider(GimpProcedureDialog* dialog, const Parameter& p) {
+  GtkWidget* entry = gimp_procedure_dialog_get_scale_entry(dialog, p.name, 1.0);
+  if (p.slider_max > 0) gimp_scale_entry_set_bounds(GIMP_SCALE_ENTRY(entry), p.min, p.slider_max, FALSE);
+}
+
 // The advanced arguments in an expander the dialog knows as "advanced".
 const char* advanced_expander(GimpProcedureDialog* dialog) {
   GList* names = nullptr;
   for (const Parameter& p : parameters()) {
-    if (p.advanced) names = g_list_append(names, const_cast<char*>(p.name));
+    if (!p.advanced) continue;
+    if (p.kind == Kind::number || p.kind == Kind::integer) slider(dialog, p);
+    names = g_list_append(names, const_cast<char*>(p.name));
   }
   gimp_procedure_dialog_fill_box_list(dialog, "advanced-box", names);
   g_list_free(names);
@@ -99,6 +108,7 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
       shown.push_back(device_row(dialog, config, device_problem));
       if (problem.empty()) problem = device_problem;
     } else {
+      if (p.kind == Kind::number || p.kind == Kind::integer) slider(dialog, p);
       shown.push_back(p.name);
     }
   }
