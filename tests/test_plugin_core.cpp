@@ -175,16 +175,19 @@ TEST(Parameters, TheTableIsWellFormed) {
 }
 
 TEST(Parameters, MnemonicsAreDistinctAndLeaveGimpsDialogButtonsTheirs) {
-  std::set<char> taken = {'o', 'c', 'l', 's', 'h', 'r'};  // OK, Cancel, Load, Save, Help, Reset
+  std::set<char> taken = {'o', 'c', 'l', 's'};  // GIMP 3's OK, Cancel, Load and Save settings
+  std::vector<std::string> labels = {kAdvancedLabel, kNewSeedLabel};
   for (const auto& p : parameters()) {
-    const std::string label = p.label;
+    labels.push_back(p.label);
+    EXPECT_EQ(plain_label(p).find('_'), std::string::npos);
+  }
+  for (const std::string& label : labels) {
     const auto mark = label.find('_');
     ASSERT_NE(mark, std::string::npos) << label;
     ASSERT_LT(mark + 1, label.size()) << label;
     EXPECT_EQ(label.find('_', mark + 1), std::string::npos) << label;
     const char letter = static_cast<char>(std::tolower(static_cast<unsigned char>(label[mark + 1])));
     EXPECT_TRUE(taken.insert(letter).second) << label << ": '" << letter << "' is taken";
-    EXPECT_EQ(plain_label(p).find('_'), std::string::npos);
   }
 }
 
@@ -761,6 +764,13 @@ TEST_F(Job, WaitForTicksUntilTheJobIsDone) {
   expect_valid_result(job.result(), input);
 }
 
+TEST_F(Job, WaitForRethrowsWhatTheTickThrowsAfterTheJobEnds) {
+  BackgroundJob job(job_input(40, 30, 500));
+  EXPECT_THROW(wait_for(job, [](BackgroundJob&) { throw std::runtime_error("tick failed"); }), std::runtime_error);
+  EXPECT_TRUE(job.done());
+  EXPECT_THROW(job.result(), style::Cancelled);  // the failing tick cancelled it
+}
+
 TEST_F(Job, WaitForLetsTheTickCancel) {
   BackgroundJob job(job_input(40, 30, 500));
   int ticks = 0;
@@ -783,6 +793,8 @@ class FakeHost : public Host {
 
   bool indexed = false;
   bool selection = false;
+  bool fail_to_write = false;
+  std::set<ItemId> groups;
   std::vector<ItemId> other_images_layers;
   std::map<ItemId, Image> pixels;
   std::vector<std::string> calls;  // what the filter did, in order
@@ -791,6 +803,7 @@ class FakeHost : public Host {
   bool image_is_indexed() const override { return indexed; }
   bool is_layer(ItemId item) const override { return exists(item); }
   bool is_drawable(ItemId item) const override { return exists(item); }
+  bool is_group(ItemId item) const override { return groups.count(item) > 0; }
   ItemId content() const override { return content_; }
   std::vector<ItemId> layers_of_image() const override { return layers_; }
   std::vector<ItemId> layers_of_other_images() const override { return other_images_layers; }
@@ -810,10 +823,12 @@ class FakeHost : public Host {
     calls.push_back("offsets " + std::to_string(layer) + " " + std::to_string(o.x) + "," + std::to_string(o.y));
   }
   void write(ItemId layer, const Image& image) override {
+    if (fail_to_write) throw PluginError("no pixels");
     calls.push_back("write " + std::to_string(layer));
     pixels[layer] = image;
   }
   void add_selection_mask(ItemId layer) override { calls.push_back("mask " + std::to_string(layer)); }
+  void discard_layer(ItemId layer) override { calls.push_back("discard " + std::to_string(layer)); }
   void progress(double fraction, const std::string& text) override { reported.emplace_back(fraction, text); }
 
  private:
@@ -874,6 +889,72 @@ TEST(Filter, ResultLayerGoesAboveTheContentAtItsOffsetsInOneUndoStep) {
                                                       "insert 99", "offsets 99 2,4", "write 99", "mask 99",
                                                       "end undo"}));
   EXPECT_EQ(selected.pixels.at(99).alpha, with_alpha.alpha);
+}
+
+TEST(Filter, GroupsAreNotProposedAsTheStyle) {
+  FakeHost host({1, 2, 3}, 3);
+  host.groups = {1};  // e.g. the group holding the content
+  EXPECT_EQ(default_style_layer(host, std::nullopt), 2);
+}
+
+TEST(Filter, NonInteractiveCallsKeepTheirStyleOthersGetOneProposed) {
+  FakeHost host({1, 2}, 2);
+  EXPECT_EQ(style_for_run(host, true, std::nullopt), std::nullopt);
+  EXPECT_EQ(style_for_run(host, true, 2), 2);  // refused later, with its message
+  EXPECT_EQ(style_for_run(host, false, std::nullopt), 1);  // last values without a style (GIMP 3)
+  EXPECT_EQ(style_for_run(host, false, 2), 1);
+}
+
+TEST(Filter, AFailureWhileAddingTheLayerDiscardsIt) {
+  FakeHost host({1, 2}, 2);
+  host.fail_to_write = true;
+  const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
+  EXPECT_THROW(add_result_layer(host, result, "starry"), PluginError);
+  EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
+                                                  "offsets 99 2,4", "discard 99", "end undo"}));
+}
+
+TEST(Filter, DeviceChoicesStartWithAutomaticAndMapBackToTheSetting) {
+  const DeviceChoices automatic = device_choices("");
+  ASSERT_GE(automatic.labels.size(), 2u);  // lavapipe at least
+  EXPECT_EQ(automatic.labels.front(), kAutomaticDevice);
+  EXPECT_EQ(automatic.active, 0);
+  EXPECT_TRUE(automatic.problem.empty());
+  EXPECT_EQ(device_choices("0").active, 1);
+  EXPECT_EQ(device_choices("99").active, 0);     // a device no longer there: Automatic
+  EXPECT_EQ(device_choices("llvm").active, 0);   // a name part from a script: Automatic
+  EXPECT_EQ(device_setting(0), "");
+  EXPECT_EQ(device_setting(1), "0");
+  EXPECT_EQ(device_setting(3), "2");
+  EXPECT_EQ(dialog_problem(automatic), "");
+  DeviceChoices none;
+  none.problem = "No Vulkan device: install mesa-vulkan-drivers";
+  EXPECT_EQ(dialog_problem(none), none.problem);
+  {
+    const WeightsAt at((PluginEnvironment::folder() / "missing.safetensors").string());
+    EXPECT_TRUE(contains(dialog_problem(none), "No usable VGG-19 weights"));  // weights first
+  }
+}
+
+TEST(Filter, NewSeedsStayInTheSeedsRange) {
+  const Parameter& seed = parameter("seed");
+  std::set<int> seen;
+  for (int i = 0; i < 20; ++i) {
+    const int value = random_seed();
+    EXPECT_GE(value, seed.min);
+    EXPECT_LE(value, seed.max);
+    seen.insert(value);
+  }
+  EXPECT_GT(seen.size(), 1u);
+}
+
+TEST(Numbers, ParseWholeTextsOnly) {
+  EXPECT_EQ(style::parse_number("0.4"), 0.4);
+  EXPECT_EQ(style::parse_number("1e4"), 1e4);
+  EXPECT_EQ(style::parse_number("-2"), -2.0);
+  EXPECT_EQ(style::parse_number("0,4"), std::nullopt);
+  EXPECT_EQ(style::parse_number("12abc"), std::nullopt);
+  EXPECT_EQ(style::parse_number(""), std::nullopt);
 }
 
 class FilterRun : public test::KernelTest {};

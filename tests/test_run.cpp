@@ -192,6 +192,8 @@ TEST(WorkingSizeSchedule, DoublesFromTheWorkingSizeUpToTheFullSize) {
   EXPECT_EQ(style::working_size_schedule({300, 101}, 512, 1), (std::vector<S>{{300, 101}}));
   // Exactly half: one doubling lands on the full size.
   EXPECT_EQ(style::working_size_schedule({64, 32}, 32, 1), (std::vector<S>{{32, 16}, {64, 32}}));
+  // A doubling that would be nearly the full size (998 of 1000) is left out.
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 499, 1), (std::vector<S>{{499, 299}, {1000, 600}}));
   EXPECT_THROW(style::working_size_schedule({64, 32}, 0, 1), std::invalid_argument);
 }
 

@@ -11,12 +11,7 @@ namespace nst::cli {
 namespace {
 
 float to_float(const std::string& option, const std::string& text) {
-  try {
-    size_t used = 0;
-    const float value = std::stof(text, &used);
-    if (used == text.size()) return value;
-  } catch (const std::exception&) {
-  }
+  if (const auto value = style::parse_number(text)) return static_cast<float>(*value);
   throw UsageError(option + " expects a number, not '" + text + "'");
 }
 

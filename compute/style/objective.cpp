@@ -1,5 +1,6 @@
 #include "style/objective.h"
 
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <sstream>
@@ -48,12 +49,8 @@ std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
 namespace {
 
 float layer_weight(const std::string& spec, const std::string& text) {
-  try {
-    size_t used = 0;
-    const float weight = std::stof(text, &used);
-    if (used == text.size() && weight > 0 && std::isfinite(weight)) return weight;
-  } catch (const std::exception&) {
-  }
+  const std::optional<double> weight = parse_number(text);
+  if (weight && *weight > 0 && std::isfinite(static_cast<float>(*weight))) return static_cast<float>(*weight);
   throw std::invalid_argument("style layer weights must be positive numbers: " + spec);
 }
 
@@ -83,6 +80,14 @@ std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs
     if (std::isnan(l.weight)) l.weight = (1.0f - given) / unweighted;
   }
   return layers;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || stop != end || text.empty()) return std::nullopt;
+  return value;
 }
 
 std::vector<std::string> split_list(const std::string& list) {

@@ -7,7 +7,9 @@
 //   L_tv = Σ_c Σ (x_{i,j+1} − x_{i,j})² + (x_{i+1,j} − x_{i,j})²
 // Every value and gradient is computed on the device; the terms land in device scalars.
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ops/tensor.h"
@@ -47,6 +49,10 @@ std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs
 
 // "a,b,,c" → {a, b, c}: the front ends' comma-separated layer lists.
 std::vector<std::string> split_list(const std::string& list);
+
+// The whole of `text` as a number ("0.4", "1e4"), whatever the process's locale (a GIMP
+// plug-in runs in the user's, where the decimal mark may be a comma); none if malformed.
+std::optional<double> parse_number(std::string_view text);
 
 struct StyleImage {
   const Tensor* image;  // 3×H×W in network space, any size

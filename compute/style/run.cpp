@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 // four times on the way to relu5_1, leaving 1 px.
 constexpr double kSmallestSide = 16.0;
 
+// working_size_schedule's doublings end below this fraction of the full size.
+constexpr double kLastDoubling = 0.8;
+
 
 // The result as RGB; with preserve_colors, with the content's chroma (on the device).
 RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
@@ -42,6 +45,8 @@ RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request)
 Shape planar(Size size) { return {3, size.height, size.width}; }
 
 uint32_t longest(Size size) { return std::max(size.width, size.height); }
+
+double pixels(Size size) { return double(size.width) * size.height; }
 
 uint32_t scaled_side(uint32_t side, double factor) {
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(side * factor)));
@@ -87,16 +92,16 @@ ScaleInputs inputs_at(const Tensor& content, const std::vector<Tensor>& styles, 
 class StepClock {
  public:
   StepClock(const std::vector<Size>& sizes, const std::vector<uint32_t>& steps) {
-    for (size_t k = 0; k < sizes.size(); ++k) total_pixels_ += double(sizes[k].width) * sizes[k].height * steps[k];
+    for (size_t k = 0; k < sizes.size(); ++k) total_pixels_ += pixels(sizes[k]) * steps[k];
   }
   // After a step at `size`: the step's number (from 1), elapsed and remaining seconds.
   void stepped(Size size) {
     ++step_;
-    done_pixels_ += double(size.width) * size.height;
+    done_pixels_ += pixels(size);
   }
   // The scales from `scale` on will not run (refining stopped).
   void skip(const std::vector<Size>& sizes, const std::vector<uint32_t>& steps, size_t scale) {
-    for (size_t k = scale; k < sizes.size(); ++k) total_pixels_ -= double(sizes[k].width) * sizes[k].height * steps[k];
+    for (size_t k = scale; k < sizes.size(); ++k) total_pixels_ -= pixels(sizes[k]) * steps[k];
   }
   uint32_t step() const { return step_; }
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
@@ -221,7 +226,9 @@ std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uin
   if (working_longest >= longest(full)) return scale_sizes(full, scales);
   const double factor = double(working_longest) / longest(full);
   std::vector<Size> sizes = scale_sizes({scaled_side(full.width, factor), scaled_side(full.height, factor)}, scales);
-  for (double f = 2 * factor; f < 1.0; f *= 2) sizes.push_back({scaled_side(full.width, f), scaled_side(full.height, f)});
+  // Doublings stop short of 80 % of the full size: a scale nearly as large as the last
+  // would cost almost as much and add little.
+  for (double f = 2 * factor; f < kLastDoubling; f *= 2) sizes.push_back({scaled_side(full.width, f), scaled_side(full.height, f)});
   sizes.push_back(full);
   return sizes;
 }
@@ -241,12 +248,6 @@ std::vector<uint32_t> steps_per_scale(const RunOptions& options, size_t scales) 
   steps.front() = options.steps;
   return steps;
 }
-
-bool out_of_memory(const vk::Error& e) {
-  return e.result() == VK_ERROR_OUT_OF_DEVICE_MEMORY || e.result() == VK_ERROR_OUT_OF_HOST_MEMORY;
-}
-
-double pixels(Size size) { return double(size.width) * size.height; }
 
 // Whether a scale at `next` would fit, judged from the bytes the scale at `last` took
 // beyond what was in use before it (its objective's activations, the optimiser's history).
@@ -309,8 +310,8 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
         result.start = terms_at(objective, initial);
         result.end = terms_at(objective, x);
       }
-    } catch (const vk::Error& e) {
-      if (!refining || !out_of_memory(e)) throw;
+    } catch (const vk::OutOfMemory&) {
+      if (!refining) throw;
       clock.skip(sizes, steps, k);
       result.steps = clock.step();
       break;

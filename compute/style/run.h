@@ -72,7 +72,7 @@ std::vector<Size> scale_sizes(Size full, uint32_t scales);
 // The schedule of a run at a working size that ends at the image's full size:
 // scale_sizes(working, scales), where `working` is `full` with its longest side made
 // working_longest (rounded to nearest; `full` itself when it is no larger), then that size
-// doubled until the next doubling would reach or pass `full`, then `full`.
+// doubled while the doubling stays below 80 % of `full`, then `full`.
 std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales);
 
 struct StyleInput {
@@ -81,7 +81,7 @@ struct StyleInput {
 };
 
 struct Request {
-  RgbImage content;  // at the working size
+  RgbImage content;  // at the final size (the schedule's last)
   std::vector<StyleInput> styles;
   ObjectiveSpec objective;
   RunOptions options;
@@ -116,7 +116,7 @@ struct Result {
   // scales too, so that they compare), before colour preservation; zero when the run
   // stopped short of the content's size (cancelled, or refining stopped).
   LossTerms start, end;
-  uint32_t steps = 0;  // in all, over every scale (fewer when cancelled)
+  uint32_t steps = 0;  // taken in all, over every scale (fewer when cancelled or refining stopped)
   Size optimised;      // the finest size optimised: the content's, unless refining stopped
   double seconds = 0;
   // Cancelled with RunOptions::partial_on_cancel: `image` is the state reached, enlarged
@@ -130,9 +130,10 @@ Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::
 
 // Runs the optimisation on `network`'s device. The content, styles and initial image come
 // at the final size; with several scales each is resized on the device, the styles by
-// the content's factor. Throws Cancelled (nothing partial is
-// returned) when `cancel` is set, vk::Error for device limits, std::invalid_argument for
-// inconsistent images.
+// the content's factor. When `cancel` is set: throws Cancelled, or returns the image so far
+// with RunOptions::partial_on_cancel. Throws vk::OutOfMemory where the device cannot hold
+// the run (beyond the refinement that RunOptions::refine_within_memory gives up), vk::Error
+// for other device failures, std::invalid_argument for inconsistent images.
 Result stylise(const vgg::Network& network, const Request& request, const ProgressCallback& progress,
                const CancelToken& cancel);
 

@@ -18,6 +18,14 @@ class Error : public std::runtime_error {
   VkResult result_;
 };
 
+// An allocation the device's memory cannot hold (heap, budget, maxMemoryAllocationSize,
+// or vkAllocateMemory's own refusal): thrown before anything was submitted that would
+// use it, so a caller may free other memory and carry on (style::stylise does).
+class OutOfMemory : public Error {
+ public:
+  using Error::Error;
+};
+
 // "VK_ERROR_OUT_OF_DEVICE_MEMORY" and so on.
 const char* result_name(VkResult result);
 

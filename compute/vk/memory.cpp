@@ -74,17 +74,17 @@ void Allocator::check_fits(VkDeviceSize bytes, uint32_t type, const std::string&
   const VkMemoryHeap& heap = properties_.memoryHeaps[properties_.memoryTypes[type].heapIndex];
   const std::string on = " on '" + info_.name + "'";
   if (bytes > heap.size) {
-    throw Error("cannot allocate " + mebibytes(bytes) + " for '" + what + "': the memory heap" + on +
+    throw OutOfMemory("cannot allocate " + mebibytes(bytes) + " for '" + what + "': the memory heap" + on +
                 " holds " + mebibytes(heap.size), VK_ERROR_OUT_OF_DEVICE_MEMORY);
   }
   if (info_.limits.max_allocation_size && bytes > info_.limits.max_allocation_size) {
-    throw Error("cannot allocate " + mebibytes(bytes) + " for '" + what + "': maxMemoryAllocationSize" + on +
+    throw OutOfMemory("cannot allocate " + mebibytes(bytes) + " for '" + what + "': maxMemoryAllocationSize" + on +
                 " is " + mebibytes(info_.limits.max_allocation_size), VK_ERROR_OUT_OF_DEVICE_MEMORY);
   }
   if (info_.memory_budget && (heap.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)) {
     const MemoryBudget b = budget();
     if (b.usage_bytes + bytes > b.budget_bytes) {
-      throw Error("cannot allocate " + mebibytes(bytes) + " for '" + what + "': the memory budget" + on +
+      throw OutOfMemory("cannot allocate " + mebibytes(bytes) + " for '" + what + "': the memory budget" + on +
                   " is " + mebibytes(b.budget_bytes) + " and " + mebibytes(b.usage_bytes) + " are in use",
                   VK_ERROR_OUT_OF_DEVICE_MEMORY);
     }
@@ -100,8 +100,10 @@ size_t Allocator::new_block(uint32_t type, VkDeviceSize bytes, const std::string
   VkDeviceMemory memory = VK_NULL_HANDLE;
   const VkResult result = vkAllocateMemory(device_, &info, nullptr, &memory);
   if (result != VK_SUCCESS) {
-    throw Error("out of memory allocating " + mebibytes(bytes) + " for '" + what + "' on '" + info_.name +
-                "' (" + mebibytes(in_use_) + " already in use): " + result_name(result), result);
+    const std::string message = "cannot allocate " + mebibytes(bytes) + " for '" + what + "' on '" + info_.name +
+                                "' (" + mebibytes(in_use_) + " already in use): " + result_name(result);
+    if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY) throw OutOfMemory(message, result);
+    throw Error(message, result);
   }
   auto block = std::make_unique<Block>();
   block->memory = UniqueMemory(device_, memory);

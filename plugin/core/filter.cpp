@@ -1,5 +1,7 @@
 #include "plugin/core/filter.h"
 
+#include <random>
+
 namespace nst::plugin {
 namespace {
 
@@ -43,11 +45,39 @@ void check_layers(const Host& host, ItemId style) {
 std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId> last) {
   if (last && *last != host.content() && host.is_drawable(*last)) return last;
   for (ItemId layer : host.layers_of_image()) {
-    if (layer != host.content()) return layer;
+    if (layer != host.content() && !host.is_group(layer)) return layer;
   }
   const auto others = host.layers_of_other_images();
   if (!others.empty()) return others.front();
   return std::nullopt;
+}
+
+std::optional<ItemId> style_for_run(const Host& host, bool non_interactive, std::optional<ItemId> given) {
+  return non_interactive ? given : default_style_layer(host, given);
+}
+
+DeviceChoices device_choices(const std::string& device) {
+  DeviceChoices choices;
+  choices.labels.push_back(kAutomaticDevice);
+  try {
+    for (const std::string& description : device_descriptions()) {
+      if (device == std::to_string(choices.labels.size() - 1)) choices.active = static_cast<int>(choices.labels.size());
+      choices.labels.push_back(description);
+    }
+  } catch (const PluginError& e) {
+    choices.problem = e.what();
+  }
+  return choices;
+}
+
+std::string device_setting(int active) { return active <= 0 ? std::string() : std::to_string(active - 1); }
+
+std::string dialog_problem(const DeviceChoices& devices) { return weights_problem().value_or(devices.problem); }
+
+int random_seed() {
+  std::random_device entropy;
+  const Parameter& seed = parameter("seed");
+  return std::uniform_int_distribution<int>(static_cast<int>(seed.min), static_cast<int>(seed.max))(entropy);
 }
 
 ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
@@ -62,10 +92,15 @@ ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
 ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name) {
   const UndoGroup undo(host);
   const ItemId layer = host.new_layer(result_layer_name(style_name), result.width, result.height, !result.alpha.empty());
-  host.insert_above_content(layer);
-  host.set_offsets(layer, host.offsets(host.content()));
-  host.write(layer, result);
-  if (host.has_selection()) host.add_selection_mask(layer);
+  try {
+    host.insert_above_content(layer);
+    host.set_offsets(layer, host.offsets(host.content()));
+    host.write(layer, result);
+    if (host.has_selection()) host.add_selection_mask(layer);
+  } catch (...) {
+    host.discard_layer(layer);
+    throw;
+  }
   return layer;
 }
 

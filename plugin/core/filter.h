@@ -28,6 +28,7 @@ class Host {
   virtual bool image_is_indexed() const = 0;
   virtual bool is_layer(ItemId item) const = 0;
   virtual bool is_drawable(ItemId item) const = 0;  // and exists
+  virtual bool is_group(ItemId item) const = 0;     // a layer group
   virtual ItemId content() const = 0;
   virtual std::vector<ItemId> layers_of_image() const = 0;         // top-most first
   virtual std::vector<ItemId> layers_of_other_images() const = 0;  // of every other open image
@@ -44,6 +45,8 @@ class Host {
   virtual void set_offsets(ItemId layer, Offsets offsets) = 0;
   virtual void write(ItemId layer, const Image& image) = 0;  // write_pixels into its buffer
   virtual void add_selection_mask(ItemId layer) = 0;
+  // Removes a layer new_layer() made, inserted or not (a failure half-way through).
+  virtual void discard_layer(ItemId layer) = 0;
 
   virtual void progress(double fraction, const std::string& text) = 0;
 };
@@ -53,15 +56,40 @@ class Host {
 void check_layers(const Host& host, ItemId style);
 
 // The style layer to propose: `last` while it exists and is not the content, else the
-// top-most other layer of the image, else a layer of another open image, else none.
+// top-most other layer of the image that is not a group (a group may hold the content),
+// else a layer of another open image, else none.
 std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId> last);
+
+// The style layer a run uses: a non-interactive call's own; otherwise (the dialog, or
+// last values, which GIMP 3 cannot keep a drawable in) `given` while usable, else
+// default_style_layer's.
+std::optional<ItemId> style_for_run(const Host& host, bool non_interactive, std::optional<ItemId> given);
+
+// The Vulkan device chooser both dialogs show: "Automatic" then each device, the entry
+// matching the `device` setting (index) active, else Automatic; `problem` says why no
+// device could be listed.
+struct DeviceChoices {
+  std::vector<std::string> labels;
+  int active = 0;
+  std::string problem;
+};
+DeviceChoices device_choices(const std::string& device);
+// The `device` setting for the chooser's entry `active`.
+std::string device_setting(int active);
+
+// What keeps the dialog from running, if anything: no weights, else no device.
+std::string dialog_problem(const DeviceChoices& devices);
+
+// A new seed for the "New seed" button, within the seed's range.
+int random_seed();
 
 // The whole filter: checks, the run on a worker thread with progress reported through
 // the host, then the result layer. Returns the new layer. Throws PluginError (nothing
 // changed) for anything the user can act on.
 ItemId run_filter(Host& host, ItemId style, const Settings& settings);
 
-// The result layer's rules (run_filter's last part).
+// The result layer's rules (run_filter's last part). A failure half-way discards the
+// layer, so that the image is as it was.
 ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name);
 
 }  // namespace nst::plugin

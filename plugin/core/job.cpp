@@ -21,8 +21,6 @@ GeglRectangle whole(const Image& image) {
   return {0, 0, static_cast<gint>(image.width), static_cast<gint>(image.height)};
 }
 
-// The command the messages name: installed beside the plug-in by `meson install`.
-constexpr const char* kInstallCommand = "nst-fetch-weights";
 
 std::string minutes_and_seconds(double seconds) {
   const long s = std::lround(seconds);
@@ -37,8 +35,10 @@ vgg::WeightFile read_weights_or_explain() {
   try {
     return vgg::read_weights(path);
   } catch (const std::exception& e) {
-    throw PluginError("No usable VGG-19 weights: " + std::string(e.what()) + ". Install them with `" + kInstallCommand +
-                      "` (or point NST_WEIGHTS at a weight file).");
+    // The fetcher as `meson install` puts it on PATH, and as a source build has it.
+    throw PluginError("No usable VGG-19 weights: " + std::string(e.what()) +
+                      ". Install them with `nst-fetch-weights` (in a source build: `build/weights/fetch`), or point "
+                      "NST_WEIGHTS at a weight file.");
   }
 }
 
@@ -62,10 +62,6 @@ Image style_at_scale(const JobInput& input) {
   Image style = cli::resize_longest_side(input.style, side);
   style.alpha.clear();  // the style's colours are what count, not its coverage
   return style;
-}
-
-bool out_of_memory(const vk::Error& e) {
-  return e.result() == VK_ERROR_OUT_OF_DEVICE_MEMORY || e.result() == VK_ERROR_OUT_OF_HOST_MEMORY;
 }
 
 }  // namespace
@@ -155,11 +151,11 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
     job.optimised = result.optimised;
     job.steps = result.steps;
     job.seconds = result.seconds;
+  } catch (const vk::OutOfMemory& e) {
+    throw PluginError("The device " + job.device + " has too little memory for this image (" + e.what() +
+                      "). Try a smaller working size or style scale, or another device.");
   } catch (const vk::Error& e) {
-    if (!out_of_memory(e)) throw PluginError(e.what());
-    const style::Size first = request.options.schedule.front();
-    throw PluginError("The image is too large for " + job.device + " at " + std::to_string(first.width) + "×" +
-                      std::to_string(first.height) + " px (" + e.what() + "). Choose a smaller working size.");
+    throw PluginError(e.what());
   }
   return job;
 }
@@ -198,23 +194,31 @@ JobResult BackgroundJob::result() {
 }
 
 void wait_for(BackgroundJob& job, const std::function<void(BackgroundJob&)>& tick) {
+  // The tick runs inside GLib's C code, which an exception must not cross: it is kept
+  // and rethrown once the loop has ended.
   struct Waiting {
     BackgroundJob& job;
     const std::function<void(BackgroundJob&)>& tick;
     GMainLoop* loop;
+    std::exception_ptr error;
   };
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  Waiting waiting{job, tick, loop};
-  const guint source = g_timeout_add(100, [](gpointer data) -> gboolean {
+  Waiting waiting{job, tick, loop, nullptr};
+  g_timeout_add(100, [](gpointer data) -> gboolean {
     auto* w = static_cast<Waiting*>(data);
-    w->tick(w->job);
+    try {
+      w->tick(w->job);
+    } catch (...) {
+      w->error = std::current_exception();
+      w->job.cancel();
+    }
     if (!w->job.done()) return G_SOURCE_CONTINUE;
     g_main_loop_quit(w->loop);
     return G_SOURCE_REMOVE;
   }, &waiting);
   g_main_loop_run(loop);
   g_main_loop_unref(loop);
-  (void)source;
+  if (waiting.error) std::rethrow_exception(waiting.error);
 }
 
 }  // namespace nst::plugin

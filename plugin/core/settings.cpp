@@ -47,13 +47,13 @@ Parameter text(const char* name, const char* label, const char* help, Kind kind,
 
 std::vector<Parameter> make_parameters() {
   return {
-      {"style-drawable", "S_tyle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
+      {"style-drawable", "St_yle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
        0, 0, 0, {}, {}, false, nullptr, nullptr},
-      number<&Settings::strength>("style-strength", "St_yle strength",
+      number<&Settings::strength>("style-strength", "Style strengt_h",
                                   "How strongly the style repaints the image (0 … 100; every 25 is ten times the style "
                                   "weight, and the same value looks alike at every size)",
                                   Kind::number, 0, 100),
-      number<&Settings::steps>("steps", "Ste_ps",
+      number<&Settings::steps>("steps", "S_teps",
                                "Optimisation steps at the working size: more steps, a more finished result (and a "
                                "longer run); the larger sizes refine with a quarter as many",
                                Kind::integer, 1, 10000, false, 1000),
@@ -66,11 +66,11 @@ std::vector<Parameter> make_parameters() {
                                          "Keep the photo's colours and take only the style's strokes and textures "
                                          "(luminance transfer)",
                                          Kind::boolean, 0, 1),
-      number<&Settings::style_scale>("style-scale", "Styl_e scale",
+      number<&Settings::style_scale>("style-scale", "Style sc_ale",
                                      "Size of the style's brush strokes and patterns relative to the image (the style "
                                      "is resized to this times the image's longest side)",
                                      Kind::number, 0.1, 4),
-      number<&Settings::seed>("seed", "See_d", "Random seed for the noise start (init = noise): the same seed, the same result",
+      number<&Settings::seed>("seed", "S_eed", "Random seed for the noise start (init = noise): the same seed, the same result",
                               Kind::integer, 0, 2147483647),
       text<&Settings::init>("init", "Start _from",
                             "The image the optimisation starts from: the content layer, or random noise (seed)",
@@ -79,25 +79,25 @@ std::vector<Parameter> make_parameters() {
                                       "VGG-19 layers whose features the result keeps from the photo, comma-separated "
                                       "(e.g. relu4_2); empty: the weight file's default",
                                       Kind::text),
-      text<&Settings::style_layers>("style-layers", "Style _VGG layers",
+      text<&Settings::style_layers>("style-layers", "Style V_GG layers",
                                     "VGG-19 layers whose Gram matrices the result takes from the style, "
                                     "comma-separated, each optionally with a weight (relu1_1:0.4,relu2_1); empty: the "
                                     "weight file's default",
                                     Kind::text),
-      text<&Settings::optimizer>("optimizer", "Opti_miser",
+      text<&Settings::optimizer>("optimizer", "Opt_imiser",
                                  "L-BFGS (fast, the classic choice) or Adam (steadier on very large images)",
                                  Kind::choice, {"lbfgs", "adam"}, {"L-BFGS", "Adam"}),
-      number<&Settings::tv_weight>("tv-weight", "Smoothness (TV _weight)",
+      number<&Settings::tv_weight>("tv-weight", "S_moothness (TV weight)",
                                    "Total-variation weight γ: larger values smooth away high-frequency noise",
                                    Kind::number, 0, 1000, true, 10),
-      text<&Settings::pooling>("pooling", "Poolin_g",
+      text<&Settings::pooling>("pooling", "_Pooling",
                                "VGG-19's pooling: max (as trained) or average (often smoother results)", Kind::choice,
                                {"max", "avg"}, {"Max", "Average"}),
-      number<&Settings::scales>("scales", "Co_arse scales",
+      number<&Settings::scales>("scales", "Coa_rse scales",
                                 "Coarse-to-fine scales up to the working size, each half the next (1: the working size "
                                 "only); coarse scales give larger, more coherent structures",
                                 Kind::integer, 1, 5, true),
-      text<&Settings::device>("device", "Dev_ice",
+      text<&Settings::device>("device", "_Device",
                               "Vulkan device, by index or part of its name; empty: the fastest one found",
                               Kind::text, {}, {}, false),
   };
@@ -191,13 +191,9 @@ Settings parse(const std::string& text) {
         p.set(settings, value);
         continue;
       }
-      try {
-        size_t used = 0;
-        const double number = std::stod(value, &used);
-        // A malformed or out-of-range number keeps the default.
-        if (used == value.size() && number >= p.min && number <= p.max) p.set(settings, number);
-      } catch (const std::exception&) {
-      }
+      // A malformed or out-of-range number keeps the default.
+      const std::optional<double> number = style::parse_number(value);
+      if (number && *number >= p.min && *number <= p.max) p.set(settings, *number);
     }
   }
   return settings;

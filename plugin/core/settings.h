@@ -28,6 +28,12 @@ inline constexpr const char* kImageTypes = "RGB*, GRAY*";
 inline constexpr const char* kAuthors = "neural-style-transfer authors";
 inline constexpr const char* kLicence = "GPL-3.0-or-later";
 inline constexpr const char* kYear = "2026";
+inline constexpr const char* kPluginBinary = "neural-style-transfer";  // also its folder
+inline constexpr const char* kProgressTitle = "Neural style transfer";
+// Dialog labels beside the table's (their mnemonics distinct from all of them).
+inline constexpr const char* kAdvancedLabel = "Ad_vanced";
+inline constexpr const char* kNewSeedLabel = "Ne_w seed";
+inline constexpr const char* kAutomaticDevice = "Automatic (the fastest device)";
 
 // A message for the user: the adapters show it in GIMP (interactive) or return it with an
 // error status (batch), and leave the image as it was.
@@ -73,8 +79,9 @@ enum class Kind { layer, number, integer, boolean, choice, text };
 
 struct Parameter {
   const char* name;    // PDB name: "style-strength"
-  const char* label;   // dialog label, with a mnemonic no other label nor GIMP's dialog
-                       // buttons (OK, Cancel, Help, Reset, Load/Save settings) take
+  const char* label;   // dialog label, with a mnemonic no other label, kAdvancedLabel,
+                       // kNewSeedLabel nor GIMP 3's dialog buttons (OK, Cancel, Load/Save
+                       // settings) take
   const char* help;    // PDB description and tooltip
   Kind kind;
   double min = 0, max = 0;           // number, integer

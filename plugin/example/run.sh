@@ -20,9 +20,10 @@ else
   build/weights/fetch
 fi
 sheet=${SHEET:+$(realpath -m "$SHEET")}
-gimp-console-2.10 -i -d -f \
-  -b "(load \"$PWD/plugin/example/splash.scm\")" \
-  -b "(nst-splash-example \"$out\" \"$pattern\" \"${sheet:-}\")" \
+rm -f "$out"  # replaced: a stale file must not pass the check below
+# One batch command: what a command defines is gone in the next.
+gimp-console-2.10 -i -f \
+  -b "(begin (load \"$PWD/plugin/example/splash.scm\") (nst-splash-example \"$out\" \"$pattern\" \"${sheet:-}\"))" \
   -b "(gimp-quit 0)"
 # Batch mode exits 0 even when a command failed: the file is the proof.
 [ -s "$out" ] || { echo "run.sh: no $out was written (see GIMP's messages above)" >&2; exit 1; }

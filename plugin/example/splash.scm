@@ -1,7 +1,7 @@
 ; The README's example, made only of what GIMP installs: GIMP's splash photograph
 ; repainted in the style of one of GIMP's patterns, by the plug-in's PDB procedure in
-; GIMP 2.10's batch mode (gimp-console). Load it, then call
-;   (nst-splash-example "out.png" "Leopard" "sheet.jpg")
+; GIMP 2.10's batch mode (gimp-console). Load it and call it in one batch command:
+;   (begin (load "splash.scm") (nst-splash-example "out.png" "Leopard" "sheet.jpg"))
 ; which writes the result layer to out.png and, when the third argument is not "", a
 ; contact sheet (photo | pattern | result) to that file.
 

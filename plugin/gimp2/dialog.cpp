@@ -7,12 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "plugin/core/filter.h"
 #include "plugin/core/job.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
-
-constexpr const char* kBinary = "neural-style-transfer";
 
 // Reads a widget's value back into the settings when the user presses OK.
 using Reader = std::function<void(Settings&)>;
@@ -28,11 +27,12 @@ class Rows {
   GtkTable* gtk() const { return GTK_TABLE(table_); }
   int next() { return row_++; }
 
-  void add(const Parameter& p, GtkWidget* control) {
+  // `focus`: what the label's mnemonic focuses, when not `control` itself (a box).
+  void add(const Parameter& p, GtkWidget* control, GtkWidget* focus = nullptr) {
     const int row = next();
     GtkWidget* label = gtk_label_new_with_mnemonic(p.label);
     gtk_misc_set_alignment(GTK_MISC(label), 0.0, 0.5);
-    gtk_label_set_mnemonic_widget(GTK_LABEL(label), control);
+    gtk_label_set_mnemonic_widget(GTK_LABEL(label), focus ? focus : control);
     gtk_table_attach(gtk(), label, 0, 1, row, row + 1, GTK_FILL, GTK_FILL, 0, 0);
     gtk_table_attach(gtk(), control, 1, 3, row, row + 1, GtkAttachOptions(GTK_EXPAND | GTK_FILL), GTK_FILL, 0, 0);
     gimp_help_set_help_data(control, p.help, nullptr);
@@ -84,35 +84,31 @@ Reader add_entry(Rows& rows, const Parameter& p, const std::string& value) {
   return [&p, entry](Settings& s) { p.set(s, std::string(gtk_entry_get_text(GTK_ENTRY(entry)))); };
 }
 
-// The seed with GIMP's "New Seed" button (its "Randomize" toggle hidden: a run's seed is
-// the one shown, so that it can be repeated).
-Reader add_seed(Rows& rows, const Parameter& p, guint32& seed, gboolean& randomize) {
-  GtkWidget* seed_box = gimp_random_seed_new(&seed, &randomize);
-  gtk_widget_hide(GTK_WIDGET(GIMP_RANDOM_SEED_TOGGLE(seed_box)));
-  gtk_widget_set_no_show_all(GTK_WIDGET(GIMP_RANDOM_SEED_TOGGLE(seed_box)), TRUE);
-  rows.add(p, seed_box);
-  return [&p, &seed](Settings& s) { p.set(s, double(seed & 0x7fffffffu)); };
+void on_new_seed(GtkButton*, gpointer spin) {
+  gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), random_seed());
 }
 
-// "Automatic" and the Vulkan devices by index; a message instead when there is none.
-Reader add_device(Rows& rows, const Parameter& p, const std::string& value, std::string& problem) {
+// The seed, with a "New seed" button beside it (as on GIMP 3).
+Reader add_seed(Rows& rows, const Parameter& p, int seed) {
+  GtkWidget* box = gtk_hbox_new(FALSE, 6);
+  GtkWidget* spin = gtk_spin_button_new_with_range(p.min, p.max, 1);
+  gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), seed);
+  GtkWidget* button = gtk_button_new_with_mnemonic(kNewSeedLabel);
+  gimp_help_set_help_data(button, "A new random seed for the noise start", nullptr);
+  g_signal_connect(button, "clicked", G_CALLBACK(on_new_seed), spin);
+  gtk_box_pack_start(GTK_BOX(box), spin, TRUE, TRUE, 0);
+  gtk_box_pack_start(GTK_BOX(box), button, FALSE, FALSE, 0);
+  rows.add(p, box, spin);
+  return [&p, spin](Settings& s) { p.set(s, gtk_spin_button_get_value(GTK_SPIN_BUTTON(spin))); };
+}
+
+// plugin/core's device choices; the chosen entry back as the setting.
+Reader add_device(Rows& rows, const Parameter& p, const DeviceChoices& devices) {
   GtkWidget* combo = gtk_combo_box_text_new();
-  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), "Automatic (the fastest device)");
-  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), 0);
-  try {
-    const auto devices = device_descriptions();
-    for (size_t i = 0; i < devices.size(); ++i) {
-      gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), devices[i].c_str());
-      if (value == std::to_string(i)) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i + 1));
-    }
-  } catch (const PluginError& e) {
-    problem = e.what();
-  }
+  for (const std::string& label : devices.labels) gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), label.c_str());
+  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), devices.active);
   rows.add(p, combo);
-  return [&p, combo](Settings& s) {
-    const gint active = gtk_combo_box_get_active(GTK_COMBO_BOX(combo));
-    p.set(s, active <= 0 ? std::string() : std::to_string(active - 1));
-  };
+  return [&p, combo](Settings& s) { p.set(s, device_setting(gtk_combo_box_get_active(GTK_COMBO_BOX(combo)))); };
 }
 
 gboolean any_other_drawable(gint32, gint32 item, gpointer content) { return item != GPOINTER_TO_INT(content); }
@@ -128,37 +124,32 @@ Reader add_style_chooser(Rows& rows, const Parameter& p, gint32 content, gint32 
 }
 
 // The widgets for every parameter of the table; the seed and device ones custom.
-struct Controls {
-  guint32 seed = 0;
-  gboolean randomize = FALSE;
-  std::string device_problem;
+std::vector<Reader> add_controls(Rows& main_rows, Rows& advanced_rows, gint32 content, DialogChoice& choice,
+                                 const DeviceChoices& devices) {
   std::vector<Reader> readers;
-};
-
-void add_controls(Rows& main_rows, Rows& advanced_rows, gint32 content, DialogChoice& choice, Controls& controls) {
   for (const Parameter& p : parameters()) {
     Rows& rows = p.advanced ? advanced_rows : main_rows;
     const std::string name = p.name;
     if (p.kind == Kind::layer) {
-      controls.readers.push_back(add_style_chooser(rows, p, content, choice.style, choice.style));
+      readers.push_back(add_style_chooser(rows, p, content, choice.style, choice.style));
       continue;
     }
     const Value value = p.get(choice.settings);
     if (name == "seed") {
-      controls.seed = static_cast<guint32>(choice.settings.seed);
-      controls.readers.push_back(add_seed(rows, p, controls.seed, controls.randomize));
+      readers.push_back(add_seed(rows, p, choice.settings.seed));
     } else if (name == "device") {
-      controls.readers.push_back(add_device(rows, p, choice.settings.device, controls.device_problem));
+      readers.push_back(add_device(rows, p, devices));
     } else if (p.kind == Kind::boolean) {
-      controls.readers.push_back(add_check(rows, p, std::get<double>(value) != 0));
+      readers.push_back(add_check(rows, p, std::get<double>(value) != 0));
     } else if (p.kind == Kind::choice) {
-      controls.readers.push_back(add_choice(rows, p, std::get<std::string>(value)));
+      readers.push_back(add_choice(rows, p, std::get<std::string>(value)));
     } else if (p.kind == Kind::text) {
-      controls.readers.push_back(add_entry(rows, p, std::get<std::string>(value)));
+      readers.push_back(add_entry(rows, p, std::get<std::string>(value)));
     } else {
-      controls.readers.push_back(add_slider(rows, p, std::get<double>(value)));
+      readers.push_back(add_slider(rows, p, std::get<double>(value)));
     }
   }
+  return readers;
 }
 
 // A warning line at the top of the dialog.
@@ -177,8 +168,8 @@ void add_problem(GtkWidget* box, const std::string& problem) {
 }  // namespace
 
 bool run_dialog(gint32 content, DialogChoice& choice) {
-  gimp_ui_init(kBinary, FALSE);
-  GtkWidget* dialog = gimp_dialog_new("Neural Style Transfer", kBinary, nullptr, GtkDialogFlags(0),
+  gimp_ui_init(kPluginBinary, FALSE);
+  GtkWidget* dialog = gimp_dialog_new("Neural Style Transfer", kPluginBinary, nullptr, GtkDialogFlags(0),
                                       gimp_standard_help_func, kProcedureName, "_Cancel", GTK_RESPONSE_CANCEL, "_OK",
                                       GTK_RESPONSE_OK, nullptr);
   gtk_dialog_set_alternative_button_order(GTK_DIALOG(dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL, -1);
@@ -189,12 +180,12 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
   gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), box, TRUE, TRUE, 0);
 
   Rows main_rows, advanced_rows;
-  Controls controls;
-  add_controls(main_rows, advanced_rows, content, choice, controls);
-  std::string problem = weights_problem().value_or(controls.device_problem);
+  const DeviceChoices devices = device_choices(choice.settings.device);
+  const std::vector<Reader> readers = add_controls(main_rows, advanced_rows, content, choice, devices);
+  const std::string problem = dialog_problem(devices);
   if (!problem.empty()) add_problem(box, problem);
   gtk_box_pack_start(GTK_BOX(box), main_rows.table(), FALSE, FALSE, 0);
-  GtkWidget* expander = gtk_expander_new_with_mnemonic("_Advanced");
+  GtkWidget* expander = gtk_expander_new_with_mnemonic(kAdvancedLabel);
   gtk_container_add(GTK_CONTAINER(expander), advanced_rows.table());
   gtk_box_pack_start(GTK_BOX(box), expander, FALSE, FALSE, 0);
   gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
@@ -202,7 +193,7 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
   gtk_widget_show_all(dialog);
   const bool ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK;
   if (ok) {
-    for (const Reader& read : controls.readers) read(choice.settings);
+    for (const Reader& read : readers) read(choice.settings);
   }
   gtk_widget_destroy(dialog);
   return ok;

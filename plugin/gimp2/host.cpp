@@ -24,6 +24,8 @@ bool Gimp2Host::is_layer(ItemId item) const { return gimp_item_is_valid(item) &&
 
 bool Gimp2Host::is_drawable(ItemId item) const { return gimp_item_is_valid(item) && gimp_item_is_drawable(item); }
 
+bool Gimp2Host::is_group(ItemId item) const { return gimp_item_is_valid(item) && gimp_item_is_group(item); }
+
 std::vector<ItemId> Gimp2Host::layers_of_image() const { return layers_of(image_); }
 
 std::vector<ItemId> Gimp2Host::layers_of_other_images() const {
@@ -87,6 +89,14 @@ void Gimp2Host::write(ItemId layer, const Image& image) {
 
 void Gimp2Host::add_selection_mask(ItemId layer) {
   gimp_layer_add_mask(layer, gimp_layer_create_mask(layer, GIMP_ADD_MASK_SELECTION));
+}
+
+void Gimp2Host::discard_layer(ItemId layer) {
+  if (gimp_item_get_image(layer) == image_) {
+    gimp_image_remove_layer(image_, layer);
+  } else {
+    gimp_item_delete(layer);
+  }
 }
 
 void Gimp2Host::progress(double fraction, const std::string& text) {

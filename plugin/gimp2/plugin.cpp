@@ -137,13 +137,13 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
     } else {
       const LastValues last = load_last_values();
       choice.settings = last.settings;
-      choice.style = default_style_layer(host, last.style).value_or(-1);
+      choice.style = style_for_run(host, false, last.style).value_or(-1);
       if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(content, choice)) {
         returned.values[0].data.d_status = GIMP_PDB_CANCEL;
         return;
       }
     }
-    gimp_progress_init("Neural style transfer");
+    gimp_progress_init(kProgressTitle);
     // GIMP's progress bar has a Cancel button that ends this plug-in at once; the image is
     // touched only after the run, so it then stays as it was.
     const gint32 layer = run_filter(host, choice.style, choice.settings);

@@ -8,8 +8,6 @@
 namespace nst::plugin::gimp3 {
 namespace {
 
-constexpr const char* kBinary = "neural-style-transfer";
-
 // A horizontal box the dialog knows by `id`, holding the generated widgets of `properties`.
 GtkWidget* row(GimpProcedureDialog* dialog, const char* id, const char* property) {
   GtkWidget* box = gimp_procedure_dialog_fill_box(dialog, id, property, nullptr);
@@ -18,14 +16,12 @@ GtkWidget* row(GimpProcedureDialog* dialog, const char* id, const char* property
   return box;
 }
 
-void on_new_seed(GtkButton*, gpointer config) {
-  g_object_set(config, "seed", g_random_int_range(0, G_MAXINT), nullptr);
-}
+void on_new_seed(GtkButton*, gpointer config) { g_object_set(config, "seed", random_seed(), nullptr); }
 
 // The seed's generated spin button with a "New seed" button beside it.
 const char* seed_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config) {
   GtkWidget* box = row(dialog, "seed-row", "seed");
-  GtkWidget* button = gtk_button_new_with_mnemonic("_New seed");
+  GtkWidget* button = gtk_button_new_with_mnemonic(kNewSeedLabel);
   gtk_widget_set_tooltip_text(button, "A new random seed for the noise start");
   g_signal_connect(button, "clicked", G_CALLBACK(on_new_seed), config);
   gtk_box_pack_start(GTK_BOX(box), button, FALSE, FALSE, 0);
@@ -34,32 +30,20 @@ const char* seed_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config) {
 }
 
 void on_device_changed(GtkComboBox* combo, gpointer config) {
-  const gint active = gtk_combo_box_get_active(combo);
-  const std::string device = active <= 0 ? std::string() : std::to_string(active - 1);
-  g_object_set(config, "device", device.c_str(), nullptr);
+  g_object_set(config, "device", device_setting(gtk_combo_box_get_active(combo)).c_str(), nullptr);
 }
 
-// "Automatic" and the Vulkan devices by index, writing the index to the "device"
-// argument; `problem` gets the reason when no device can be listed.
-const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config, std::string& problem) {
+// plugin/core's device choices, writing the chosen entry to the "device" argument (also
+// when a stored value matched no device: the chooser then shows, and runs, Automatic).
+const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config, const DeviceChoices& devices) {
   const Parameter& p = parameter("device");
-  gimp_procedure_dialog_get_label(dialog, "device-label", p.label, FALSE, TRUE);
+  GtkWidget* label = gimp_procedure_dialog_get_label(dialog, "device-label", p.label, FALSE, TRUE);
   GtkWidget* box = row(dialog, "device-row", "device-label");
   GtkWidget* combo = gtk_combo_box_text_new();
-  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), "Automatic (the fastest device)");
-  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), 0);
-  gchar* chosen = nullptr;
-  g_object_get(config, "device", &chosen, nullptr);
-  try {
-    const auto devices = device_descriptions();
-    for (size_t i = 0; i < devices.size(); ++i) {
-      gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), devices[i].c_str());
-      if (chosen && std::to_string(i) == chosen) gtk_combo_box_set_active(GTK_COMBO_BOX(combo), static_cast<gint>(i + 1));
-    }
-  } catch (const PluginError& e) {
-    problem = e.what();
-  }
-  g_free(chosen);
+  for (const std::string& text : devices.labels) gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(combo), text.c_str());
+  gtk_combo_box_set_active(GTK_COMBO_BOX(combo), devices.active);
+  on_device_changed(GTK_COMBO_BOX(combo), config);
+  gtk_label_set_mnemonic_widget(GTK_LABEL(label), combo);
   gtk_widget_set_tooltip_text(combo, p.help);
   g_signal_connect(combo, "changed", G_CALLBACK(on_device_changed), config);
   gtk_box_pack_start(GTK_BOX(box), combo, TRUE, TRUE, 0);
@@ -71,7 +55,7 @@ const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config,
 // the slider spans slider_max where typing may go further.
 void slider(GimpProcedureDialog* dialog, const Parameter& p) {
   GtkWidget* entry = gimp_procedure_dialog_get_scale_entry(dialog, p.name, 1.0);
-  if (p.slider_max > 0) gimp_scale_entry_set_bounds(GIMP_SCALE_ENTRY(entry), p.min, p.slider_max, FALSE);
+  if (p.slider_max > 0) gimp_scale_entry_set_bounds(GIMP_SCALE_ENTRY(entry), p.min, p.slider_max, TRUE);
 }
 
 // The advanced arguments in an expander the dialog knows as "advanced".
@@ -84,7 +68,7 @@ const char* advanced_expander(GimpProcedureDialog* dialog) {
   }
   gimp_procedure_dialog_fill_box_list(dialog, "advanced-box", names);
   g_list_free(names);
-  gimp_procedure_dialog_get_label(dialog, "advanced-title", "_Advanced", FALSE, TRUE);
+  gimp_procedure_dialog_get_label(dialog, "advanced-title", kAdvancedLabel, FALSE, TRUE);
   gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
   return "advanced";
 }
@@ -92,11 +76,15 @@ const char* advanced_expander(GimpProcedureDialog* dialog) {
 }  // namespace
 
 bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
-  gimp_ui_init(kBinary);
+  gimp_ui_init(kPluginBinary);
   GtkWidget* widget = gimp_procedure_dialog_new(procedure, config, "Neural Style Transfer");
   auto* dialog = GIMP_PROCEDURE_DIALOG(widget);
 
-  std::string problem = weights_problem().value_or("");
+  gchar* device = nullptr;
+  g_object_get(config, "device", &device, nullptr);
+  const DeviceChoices devices = device_choices(device ? device : "");
+  g_free(device);
+  const std::string problem = dialog_problem(devices);
   std::vector<const char*> shown;
   for (const Parameter& p : parameters()) {
     const std::string name = p.name;
@@ -104,9 +92,7 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
     if (name == "seed") {
       shown.push_back(seed_row(dialog, config));
     } else if (name == "device") {
-      std::string device_problem;
-      shown.push_back(device_row(dialog, config, device_problem));
-      if (problem.empty()) problem = device_problem;
+      shown.push_back(device_row(dialog, config, devices));
     } else {
       if (p.kind == Kind::number || p.kind == Kind::integer) slider(dialog, p);
       shown.push_back(p.name);

@@ -25,6 +25,10 @@ bool Gimp3Host::is_drawable(ItemId item) const {
   return gimp_item_id_is_valid(item) && gimp_item_id_is_drawable(item);
 }
 
+bool Gimp3Host::is_group(ItemId item) const {
+  return gimp_item_id_is_valid(item) && gimp_item_is_group(gimp_item_get_by_id(item));
+}
+
 std::vector<ItemId> Gimp3Host::layers_of_image() const { return take_ids(gimp_image_get_layers(image_)); }
 
 std::vector<ItemId> Gimp3Host::layers_of_other_images() const {
@@ -90,6 +94,14 @@ void Gimp3Host::write(ItemId id, const Image& image) {
 
 void Gimp3Host::add_selection_mask(ItemId id) {
   gimp_layer_add_mask(layer(id), gimp_layer_create_mask(layer(id), GIMP_ADD_MASK_SELECTION));
+}
+
+void Gimp3Host::discard_layer(ItemId id) {
+  if (gimp_item_get_image(gimp_item_get_by_id(id))) {
+    gimp_image_remove_layer(image_, layer(id));
+  } else {
+    gimp_item_delete(gimp_item_get_by_id(id));
+  }
 }
 
 void Gimp3Host::progress(double fraction, const std::string& text) {

@@ -14,6 +14,7 @@ class Gimp3Host : public Host {
   bool image_is_indexed() const override;
   bool is_layer(ItemId item) const override;
   bool is_drawable(ItemId item) const override;
+  bool is_group(ItemId item) const override;
   ItemId content() const override { return gimp_item_get_id(GIMP_ITEM(content_)); }
   std::vector<ItemId> layers_of_image() const override;
   std::vector<ItemId> layers_of_other_images() const override;
@@ -29,6 +30,7 @@ class Gimp3Host : public Host {
   void set_offsets(ItemId layer, Offsets offsets) override;
   void write(ItemId layer, const Image& image) override;
   void add_selection_mask(ItemId layer) override;
+  void discard_layer(ItemId layer) override;
 
   void progress(double fraction, const std::string& text) override;
 
