@@ -44,7 +44,7 @@ class PluginError : public std::runtime_error {
 
 struct Settings {
   double strength = 50;         // 0 … 100: style_weight_for_strength()
-  int steps = 200;              // L-BFGS steps at the working size
+  int steps = 200;              // optimiser steps (L-BFGS or Adam) at the working size
   int working_size = 512;       // longest side, px, of the scale most steps run at
   bool preserve_colors = false;
   double style_scale = 1.0;     // the style's size relative to the content's
