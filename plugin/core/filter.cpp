@@ -83,7 +83,6 @@ int random_seed() {
 ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
   check_layers(host, style);
   validate(settings);
-  if (const auto problem = weights_problem()) throw PluginError(*problem);
   const std::string style_name = host.name(style);
   JobResult result = run_job(host, {host.read(host.content()), host.read(style), settings});
   return add_result_layer(host, result.image, style_name);

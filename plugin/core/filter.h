@@ -84,7 +84,7 @@ std::string dialog_problem(const DeviceChoices& devices);
 int random_seed();
 
 // The whole filter: checks, the run on a worker thread with progress reported through
-// the host, then the result layer. Returns the new layer. Throws PluginError (nothing
+// the host (stylise_layer reads and checks the weights there, once), then the result layer. Returns the new layer. Throws PluginError (nothing
 // changed) for anything the user can act on.
 ItemId run_filter(Host& host, ItemId style, const Settings& settings);
 
