@@ -1,8 +1,8 @@
 // Times one step of the style-transfer objective — VGG-19 forward to relu5_1 with Gatys'
 // layers (content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1), Gram
 // matrices, losses and the backward pass to the image — at 256² and 512², and prints ms
-// per step, GFLOP/s by the exact operation count (DESIGN.md's cost model) and the peak
-// device memory. The weights are random (VGG-19's shapes): speed does not depend on them.
+// per step, GFLOP/s by the exact operation count (convolutions forward and backward, Gram
+// matrices and their gradients) and the peak device memory. The weights are random (VGG-19's shapes): speed does not depend on them.
 // Where python3-torch is installed, bench/torch_objective.py times the same objective.
 // Needs only the Vulkan loader.
 //

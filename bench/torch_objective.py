@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Times one step of the same objective as bench_objective through PyTorch: VGG-19 (random
-weights) forward to relu5_1, content relu4_2, style relu1_1…relu5_1 (Gram, DESIGN.md's
+weights) forward to relu5_1, content relu4_2, style relu1_1…relu5_1 (Gram, docs/design.md's
 normalisation), backward to the image. Prints "size ms_per_step" per size (median)."""
 import argparse
 import os

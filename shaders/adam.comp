@@ -9,11 +9,8 @@ layout(std430, binding = 0) readonly buffer Grad { float grad[]; };
 layout(std430, binding = 1) buffer M { float m[]; };
 layout(std430, binding = 2) buffer V { float v[]; };
 layout(std430, binding = 3) buffer X { float x[]; };
-layout(push_constant) uniform Push {
-  uint count;
-  float learning_rate, beta1, beta2, epsilon;
-  float correction1, correction2;
-} p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Adam p; };
 
 void main() {
   GRID_STRIDE(i, p.count) {

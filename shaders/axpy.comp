@@ -8,7 +8,8 @@
 layout(std430, binding = 0) readonly buffer Scalars { float scalars[]; };
 layout(std430, binding = 1) readonly buffer X { float x[]; };
 layout(std430, binding = 2) buffer Y { float y[]; };
-layout(push_constant) uniform Push { uint count; uint slot; float factor; uint use_scalar; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Factor p; };
 
 void main() {
   const float a = p.use_scalar != 0 ? p.factor * scalars[p.slot] : p.factor;

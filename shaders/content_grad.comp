@@ -6,7 +6,8 @@
 layout(std430, binding = 0) readonly buffer Features { float f[]; };
 layout(std430, binding = 1) readonly buffer Target { float target[]; };
 layout(std430, binding = 2) buffer Grad { float grad[]; };
-layout(push_constant) uniform Push { uint count; float weight; uint accumulate; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_ContentGrad p; };
 
 void main() {
   GRID_STRIDE(i, p.count) {

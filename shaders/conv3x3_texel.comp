@@ -10,6 +10,7 @@
 // channels, so one lane's weight load serves all through subgroupShuffle with a constant
 // lane index (one instruction there). Correct on any device and subgroup size.
 #include "common.glsl"
+#include "push_constants.h"
 
 layout(constant_id = 3) const uint RELU = 0;
 layout(constant_id = 4) const uint ROWS = 8;  // conv.cpp: kTexelRows
@@ -19,7 +20,7 @@ layout(binding = 0, r32f) readonly uniform imageBuffer x;
 layout(binding = 1, rgba32f) readonly uniform imageBuffer w;  // [cout/4][cin][tap]
 layout(std430, binding = 2) readonly buffer Bias { vec4 b[]; };
 layout(std430, binding = 3) writeonly buffer Out { float y[]; };
-layout(push_constant) uniform Push { uint cin, cout, height, width; } p;
+layout(push_constant) uniform PushBlock { nst_push_Conv p; };
 
 void main() {
   const uint group = gl_WorkGroupID.z;  // the 4 output channels, shared by the workgroup

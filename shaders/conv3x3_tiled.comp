@@ -6,6 +6,7 @@
 // channels at a time are staged in shared memory (21 KiB, under every device's 32 KiB),
 // and each invocation keeps 4 channels × 4 pixels of accumulators in registers.
 #include "common.glsl"
+#include "push_constants.h"
 
 layout(constant_id = 3) const uint RELU = 0;
 
@@ -13,7 +14,7 @@ layout(std430, binding = 0) readonly buffer In { float x[]; };
 layout(std430, binding = 1) readonly buffer Weights { vec4 w[]; };  // [cout/4][cin][tap]
 layout(std430, binding = 2) readonly buffer Bias { vec4 b[]; };     // [cout/4]
 layout(std430, binding = 3) writeonly buffer Out { float y[]; };
-layout(push_constant) uniform Push { uint cin, cout, height, width; } p;
+layout(push_constant) uniform PushBlock { nst_push_Conv p; };
 
 const uint TILE = 8;        // output pixels per side (conv.cpp: kTiledPixels)
 const uint PATCH = TILE + 2;

@@ -14,7 +14,8 @@
 
 layout(std430, binding = 0) readonly buffer Features { float f[]; };
 layout(std430, binding = 1) writeonly buffer Gram { float g[]; };
-layout(push_constant) uniform Push { uint n; uint m; uint slice; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Gram p; };
 
 const uint T = gl_WorkGroupSize.x;
 shared vec4 row_panel[T][T];     // [k][r]: rows 4r..4r+3 of the row panel at position k0 + k

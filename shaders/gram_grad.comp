@@ -14,7 +14,8 @@ layout(std430, binding = 0) readonly buffer Features { float f[]; };
 layout(std430, binding = 1) readonly buffer Gram { float g[]; };
 layout(std430, binding = 2) readonly buffer Target { float target[]; };
 layout(std430, binding = 3) buffer Grad { float grad[]; };
-layout(push_constant) uniform Push { uint n; uint m; float scale; uint accumulate; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_GramGrad p; };
 
 const uint T = gl_WorkGroupSize.x;
 shared vec4 difference_block[T][T];  // [j][r]: rows 4r..4r+3 of G − A at column j0 + j

@@ -4,10 +4,11 @@
 // to 0..1 because the optimised image may leave the displayable range.
 #include "common.glsl"
 #include "net_space.glsl"
+#include "push_constants.h"
 
 layout(std430, binding = 0) readonly buffer Net { float net[]; };
 layout(std430, binding = 1) writeonly buffer Rgb { float rgb[]; };
-layout(push_constant) uniform Push { uint pixels; } p;
+layout(push_constant) uniform PushBlock { nst_push_Pixels p; };
 
 void main() {
   GRID_STRIDE(i, p.pixels) {

@@ -5,7 +5,8 @@
 
 // in_h, in_w: the input's rows and columns; out_h = in_h / 2, out_w = in_w / 2;
 // count: the elements this dispatch writes (the output's, or the input gradient's).
-layout(push_constant) uniform Push { uint in_h, in_w, out_h, out_w, count; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Planes p; };
 
 // (channel, row, column) of element `i` of a tensor with h rows and w columns.
 uvec3 unflatten(uint i, uint h, uint w) {

@@ -10,11 +10,12 @@
 // Q sum to 0, Y's to 1). So only Y's row is needed; it is also exact, where the published
 // inverse matrix's rounded coefficients would move the chroma by ~1e-3.
 #include "common.glsl"
+#include "push_constants.h"
 
 layout(std430, binding = 0) readonly buffer Stylised { float stylised[]; };
 layout(std430, binding = 1) readonly buffer Content { float content[]; };
 layout(std430, binding = 2) writeonly buffer Out { float result[]; };
-layout(push_constant) uniform Push { uint pixels; } p;
+layout(push_constant) uniform PushBlock { nst_push_Pixels p; };
 
 // YIQ's (and BT.601's) luminance row.
 const vec3 kLuma = vec3(0.299, 0.587, 0.114);

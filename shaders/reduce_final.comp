@@ -7,7 +7,8 @@
 
 layout(std430, binding = 0) readonly buffer Partials { float partials[]; };
 layout(std430, binding = 1) buffer Scalars { float scalars[]; };
-layout(push_constant) uniform Push { uint count; uint slot; float scale; uint accumulate; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_ReduceFinal p; };
 
 void main() {
   float sum = 0.0;

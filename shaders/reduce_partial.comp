@@ -10,7 +10,8 @@ layout(constant_id = 3) const uint TERM = 0;  // 0: a·b, 1: (a − b)²
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
 layout(std430, binding = 2) writeonly buffer Partials { float partials[]; };
-layout(push_constant) uniform Push { uint count; uint chunk; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_ReducePartial p; };
 
 float term(uint i) {
   if (TERM == 0) return a[i] * b[i];

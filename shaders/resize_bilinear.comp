@@ -13,7 +13,8 @@
 
 layout(std430, binding = 0) readonly buffer In { float src[]; };
 layout(std430, binding = 1) writeonly buffer Out { float dst[]; };
-layout(push_constant) uniform Push { uint in_h, in_w, out_h, out_w, count; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Planes p; };
 
 // The input pixels [first, last] one output pixel d reads along an axis, and how to weigh
 // them. Positions are kept as whole numbers in units of 1/(2·out_size) (bilinear) or

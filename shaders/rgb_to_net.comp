@@ -4,10 +4,11 @@
 // space: net[0] = 255 B − 103.939, net[1] = 255 G − 116.779, net[2] = 255 R − 123.68.
 #include "common.glsl"
 #include "net_space.glsl"
+#include "push_constants.h"
 
 layout(std430, binding = 0) readonly buffer Rgb { float rgb[]; };
 layout(std430, binding = 1) writeonly buffer Net { float net[]; };
-layout(push_constant) uniform Push { uint pixels; } p;
+layout(push_constant) uniform PushBlock { nst_push_Pixels p; };
 
 void main() {
   GRID_STRIDE(i, p.pixels) {

@@ -5,7 +5,8 @@
 #include "common.glsl"
 
 layout(std430, binding = 0) buffer Scalars { float scalars[]; };
-layout(push_constant) uniform Push { uint dst; uint op; uint a; uint b; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_ScalarOp p; };
 
 float apply(uint op, float a, float b) {
   switch (op) {

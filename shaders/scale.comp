@@ -6,7 +6,8 @@
 
 layout(std430, binding = 0) readonly buffer Scalars { float scalars[]; };
 layout(std430, binding = 1) buffer X { float x[]; };
-layout(push_constant) uniform Push { uint count; uint slot; float factor; uint use_scalar; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_Factor p; };
 
 void main() {
   const float a = p.use_scalar != 0 ? p.factor * scalars[p.slot] : p.factor;

@@ -6,7 +6,8 @@
 
 layout(std430, binding = 0) readonly buffer Slices { float slices[]; };
 layout(std430, binding = 1) writeonly buffer Out { float out_[]; };
-layout(push_constant) uniform Push { uint count; uint slices; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_SumSlices p; };
 
 void main() {
   GRID_STRIDE(i, p.count) {

@@ -7,7 +7,8 @@
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) buffer Grad { float grad[]; };
-layout(push_constant) uniform Push { uint count; uint height; uint width; float weight; uint accumulate; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_TvGrad p; };
 
 void main() {
   GRID_STRIDE(i, p.count) {

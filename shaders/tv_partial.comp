@@ -8,7 +8,8 @@
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) writeonly buffer Partials { float partials[]; };
-layout(push_constant) uniform Push { uint count; uint chunk; uint height; uint width; } p;
+#include "push_constants.h"
+layout(push_constant) uniform PushBlock { nst_push_TvPartial p; };
 
 float squared_differences_ahead(uint i) {
   const uint column = i % p.width, row = (i / p.width) % p.height;

@@ -155,10 +155,10 @@ TEST_F(ColorExact, WrongShapesThrow) {
   Tensor transposed(ctx(), {3, 6, 4}, "transposed net");
   Tensor planar_as_rgb(ctx(), {3, 4, 6}, "planar rgb");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::rgb_to_net(rec, rgb, transposed), vk::Error);
-  EXPECT_THROW(ops::net_to_rgb(rec, transposed, rgb), vk::Error);
-  EXPECT_THROW(ops::rgb_to_net(rec, planar_as_rgb, net), vk::Error);
-  EXPECT_THROW(ops::net_to_rgb(rec, net, planar_as_rgb), vk::Error);
+  EXPECT_THROW(ops::rgb_to_net(rec, rgb, transposed), nst::Error);
+  EXPECT_THROW(ops::net_to_rgb(rec, transposed, rgb), nst::Error);
+  EXPECT_THROW(ops::rgb_to_net(rec, planar_as_rgb, net), nst::Error);
+  EXPECT_THROW(ops::net_to_rgb(rec, net, planar_as_rgb), nst::Error);
 }
 
 // Colour preservation. The reference goes through YIQ and back with the exact inverse
@@ -263,9 +263,9 @@ TEST_F(ColorExact, PreserveColorsRefusesMismatchedImages) {
   Tensor b(ctx(), {4, 5, 3}, "b");
   Tensor planar_image(ctx(), {3, 4, 6}, "planar");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::preserve_colors(rec, a, b, a), vk::Error);
-  EXPECT_THROW(ops::preserve_colors(rec, a, a, b), vk::Error);
-  EXPECT_THROW(ops::preserve_colors(rec, planar_image, planar_image, planar_image), vk::Error);
+  EXPECT_THROW(ops::preserve_colors(rec, a, b, a), nst::Error);
+  EXPECT_THROW(ops::preserve_colors(rec, a, a, b), nst::Error);
+  EXPECT_THROW(ops::preserve_colors(rec, planar_image, planar_image, planar_image), nst::Error);
 }
 
 }  // namespace

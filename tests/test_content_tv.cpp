@@ -2,9 +2,9 @@
 // (ops::total_variation, ops::total_variation_grad) against double-precision references,
 // the gradients against central differences of the losses, accumulation, determinism and
 // shape errors.
-#include "loss_checks.h"
 #include "ops/content.h"
 #include "ops/tv.h"
+#include "support/loss_checks.h"
 #include "vk/error.h"
 
 namespace nst::test {
@@ -181,12 +181,12 @@ TEST_F(ContentTvTerms, LossesAccumulateIntoOneSlot) {
 TEST_F(ContentTvTerms, WrongShapesAndSlotsThrow) {
   Tensor a(ctx(), Shape{3, 7, 5}, "a"), b(ctx(), Shape{3, 5, 7}, "b"), scalars(ctx(), Shape{1, 1, 3}, "scalars");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::content_loss(rec, a, b, 1.0f, scalars, 0, ops::Accumulate::overwrite), vk::Error);
-  EXPECT_THROW(ops::content_grad(rec, a, b, 1.0f, a, ops::Accumulate::overwrite), vk::Error);
-  EXPECT_THROW(ops::content_grad(rec, a, a, 1.0f, b, ops::Accumulate::overwrite), vk::Error);
-  EXPECT_THROW(ops::total_variation_grad(rec, a, 1.0f, b, ops::Accumulate::overwrite), vk::Error);
-  EXPECT_THROW(ops::total_variation(rec, a, 1.0f, scalars, 3, ops::Accumulate::overwrite), vk::Error);
-  EXPECT_THROW(ops::content_loss(rec, a, a, 1.0f, scalars, 3, ops::Accumulate::overwrite), vk::Error);
+  EXPECT_THROW(ops::content_loss(rec, a, b, 1.0f, scalars, 0, ops::Accumulate::overwrite), nst::Error);
+  EXPECT_THROW(ops::content_grad(rec, a, b, 1.0f, a, ops::Accumulate::overwrite), nst::Error);
+  EXPECT_THROW(ops::content_grad(rec, a, a, 1.0f, b, ops::Accumulate::overwrite), nst::Error);
+  EXPECT_THROW(ops::total_variation_grad(rec, a, 1.0f, b, ops::Accumulate::overwrite), nst::Error);
+  EXPECT_THROW(ops::total_variation(rec, a, 1.0f, scalars, 3, ops::Accumulate::overwrite), nst::Error);
+  EXPECT_THROW(ops::content_loss(rec, a, a, 1.0f, scalars, 3, ops::Accumulate::overwrite), nst::Error);
 }
 
 }  // namespace

@@ -165,8 +165,8 @@ TEST_F(ConvErrors, MismatchedShapesAreRefused) {
   Tensor in(ctx(), {4, 5, 5}, "in");
   Tensor out(ctx(), {8, 5, 5}, "out");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::conv3x3(rec, in, weights, out, ops::Fuse::none), vk::Error);
-  EXPECT_THROW(ops::upload_conv_weights(ctx(), ops::ConvKernel{3, 8, {1.0f}, {}}, "bad"), vk::Error);
+  EXPECT_THROW(ops::conv3x3(rec, in, weights, out, ops::Fuse::none), nst::Error);
+  EXPECT_THROW(ops::upload_conv_weights(ctx(), ops::ConvKernel{3, 8, {1.0f}, {}}, "bad"), nst::Error);
 }
 
 TEST_F(ConvErrors, FlippedTransposedKernelSwapsChannelsAndFlipsTaps) {

@@ -1,12 +1,12 @@
 // The VGG-19 network pass and the objective: values against a double-precision CPU
-// reference of DESIGN.md's definitions, gradients against finite differences of that
+// reference of docs/design.md § Objective, gradients against finite differences of that
 // reference, on a synthetic network (real VGG-19 channel counts, random weights) and
 // small odd-sized images.
 #include <cmath>
 
-#include "objective_reference.h"
 #include "style/objective.h"
 #include "support/kernel_test.h"
+#include "support/objective_reference.h"
 #include "vgg/network.h"
 #include "vk/error.h"
 
@@ -58,7 +58,7 @@ class Objective : public KernelTest, public ::testing::WithParamInterface<vgg::P
     vgg::Network network(ctx(), setup.weights, GetParam());
     Tensor content = make_tensor(ctx(), setup.shape, as_floats(setup.content), "content");
     std::vector<Tensor> style_tensors;
-    std::vector<style::StyleImage> styles;
+    std::vector<style::StyleTensor> styles;
     for (const auto& s : setup.styles) {
       style_tensors.push_back(make_tensor(ctx(), {s.image.c, s.image.h, s.image.w}, as_floats(s.image), "style"));
     }
@@ -144,13 +144,13 @@ TEST_F(Network, UnknownLayerNamesTheLayersAvailable) {
   try {
     network.require_layer("relu4_2");
     FAIL() << "expected an error";
-  } catch (const vk::Error& e) {
+  } catch (const nst::Error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("relu4_2"), std::string::npos) << message;
     EXPECT_NE(message.find("relu1_2"), std::string::npos) << message;
     EXPECT_NE(message.find("partial"), std::string::npos) << message;
   }
-  EXPECT_THROW(vgg::Pass(network, {3, 8, 8}, {"relu2_1"}), vk::Error);
+  EXPECT_THROW(vgg::Pass(network, {3, 8, 8}, {"relu2_1"}), nst::Error);
 }
 
 }  // namespace

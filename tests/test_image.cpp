@@ -1,6 +1,7 @@
 // cli/image_io: loading, resizing and saving images through GEGL, and .npy output.
 // Host code only: no Vulkan device is used here.
-#include "cli/image_io.h"
+#include "image/files.h"
+#include "image/npy.h"
 
 #include <gegl.h>
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@
 #include <set>
 #include <string>
 
-namespace nst::cli {
+namespace nst::image {
 namespace {
 
 namespace fs = std::filesystem;
@@ -410,4 +411,4 @@ TEST_F(ImageIo, SaveNpyRefusesAShapeThatDoesNotMatchTheData) {
 }
 
 }  // namespace
-}  // namespace nst::cli
+}  // namespace nst::image

@@ -9,11 +9,11 @@
 #include <memory>
 #include <vector>
 
-#include "loss_checks.h"
 #include "ops/gram.h"
 #include "ops/reduce.h"
 #include "ops/vector.h"
 #include "style/optimizer.h"
+#include "support/loss_checks.h"
 #include "vk/error.h"
 
 namespace nst::test {
@@ -291,11 +291,11 @@ TEST_F(Optimizers, AdamIsDeterministic) {
 }
 
 TEST_F(Optimizers, BadOptionsAndStartsThrow) {
-  EXPECT_THROW(style::Lbfgs({.history = 0}), vk::Error);
+  EXPECT_THROW(style::Lbfgs({.history = 0}), nst::Error);
   DiagonalQuadratic quadratic(ctx());
   std::vector<float> start(quadratic.shape().count(), 0.0f);
   start[5] = NAN;
-  EXPECT_THROW(run_lbfgs(ctx(), quadratic, start, 1), vk::Error);
+  EXPECT_THROW(run_lbfgs(ctx(), quadratic, start, 1), nst::Error);
 }
 
 }  // namespace

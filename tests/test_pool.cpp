@@ -219,14 +219,14 @@ TEST_P(PoolKind, WrongShapesThrow) {
   Tensor wrong_out(ctx(), {2, 2, 4}, "wrong out");
   Tensor too_small(ctx(), {1, 1, 1}, "too small");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(pooling().forward(rec, in, wrong_out), vk::Error);
-  EXPECT_THROW(pooling().forward(rec, too_small, too_small), vk::Error);
+  EXPECT_THROW(pooling().forward(rec, in, wrong_out), nst::Error);
+  EXPECT_THROW(pooling().forward(rec, too_small, too_small), nst::Error);
 
   Tensor grad_out(ctx(), {2, 2, 3}, "grad out");
   Tensor wrong_grad_in(ctx(), {2, 6, 8}, "wrong grad in");
-  EXPECT_THROW(pooling().backward(rec, in, wrong_out, in), vk::Error);
-  EXPECT_THROW(pooling().backward(rec, in, grad_out, wrong_grad_in), vk::Error);
-  EXPECT_THROW(pooling().backward(rec, too_small, too_small, too_small), vk::Error);
+  EXPECT_THROW(pooling().backward(rec, in, wrong_out, in), nst::Error);
+  EXPECT_THROW(pooling().backward(rec, in, grad_out, wrong_grad_in), nst::Error);
+  EXPECT_THROW(pooling().backward(rec, too_small, too_small, too_small), nst::Error);
 }
 
 TEST_P(PoolKind, WrongShapeMessageNamesTensorsAndShapes) {
@@ -236,7 +236,7 @@ TEST_P(PoolKind, WrongShapeMessageNamesTensorsAndShapes) {
   try {
     pooling().forward(rec, in, out);
     FAIL() << "no error for a wrong output shape";
-  } catch (const vk::Error& error) {
+  } catch (const nst::Error& error) {
     const std::string message = error.what();
     for (const std::string& part : {in.name(), out.name(), in.shape().str(), out.shape().str(),
                                     ops::pooled_shape(in.shape()).str()}) {

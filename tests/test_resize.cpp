@@ -141,7 +141,7 @@ TEST_F(ResizeExact, DifferentChannelCountsThrow) {
   Tensor in(ctx(), {3, 8, 8}, "in");
   Tensor out(ctx(), {1, 4, 4}, "out");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::resize_bilinear(rec, in, out), vk::Error);
+  EXPECT_THROW(ops::resize_bilinear(rec, in, out), nst::Error);
 }
 
 }  // namespace

@@ -26,15 +26,15 @@ vgg::WeightFile synthetic_weights() {
 }
 
 // A smooth photo-like content and a striped, differently coloured style.
-style::RgbImage content_image(uint32_t w, uint32_t h) {
-  style::RgbImage image{w, h, {}};
+image::Image content_image(uint32_t w, uint32_t h) {
+  image::Image image{w, h, {}, {}};
   for (uint32_t y = 0; y < h; ++y)
     for (uint32_t x = 0; x < w; ++x) image.rgb.insert(image.rgb.end(), {x / float(w), y / float(h), 0.5f});
   return image;
 }
 
-style::RgbImage style_image(uint32_t w, uint32_t h) {
-  style::RgbImage image{w, h, {}};
+image::Image style_image(uint32_t w, uint32_t h) {
+  image::Image image{w, h, {}, {}};
   for (uint32_t y = 0; y < h; ++y)
     for (uint32_t x = 0; x < w; ++x) {
       const float stripe = (x + y) % 6 < 3 ? 0.9f : 0.1f;
@@ -137,14 +137,14 @@ TEST_F(Run, InconsistentInitialImageIsRefused) {
 }
 
 TEST(ScaleSizes, HalveEachSideUpToTheFullSize) {
-  using S = style::Size;
+  using S = image::Size;
   EXPECT_EQ(style::scale_sizes({256, 192}, 3), (std::vector<S>{{64, 48}, {128, 96}, {256, 192}}));
   EXPECT_EQ(style::scale_sizes({37, 100}, 2), (std::vector<S>{{19, 50}, {37, 100}}));  // 18.5 rounds up
   EXPECT_EQ(style::scale_sizes({24, 20}, 1), (std::vector<S>{{24, 20}}));
 }
 
 TEST(ScaleSizes, KeepTheShorterSideAtLeast16Pixels) {
-  using S = style::Size;
+  using S = image::Size;
   // 48×36 halved twice would be 12×9: the factor stops at 16/36.
   EXPECT_EQ(style::scale_sizes({48, 36}, 3), (std::vector<S>{{21, 16}, {24, 18}, {48, 36}}));
   // An image already smaller than 16 px is not shrunk at all.
@@ -180,7 +180,7 @@ TEST_F(Run, ScalesRunInTurnAndEndAtTheFullSizeWithALowerLoss) {
 }
 
 TEST(WorkingSizeSchedule, DoublesFromTheWorkingSizeUpToTheFullSize) {
-  using S = style::Size;
+  using S = image::Size;
   // 1000×600 at 256: 256×154, doubled once (512×307), then the full size (a second doubling
   // would pass it).
   EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 1), (std::vector<S>{{256, 154}, {512, 307}, {1000, 600}}));
@@ -239,7 +239,7 @@ TEST_F(Run, RefinementScalesTakeTheirOwnStepCount) {
   EXPECT_EQ(seen[5].scale, 1u);
   EXPECT_EQ(seen[6].scale, 2u);
   EXPECT_EQ(seen.back().steps, 8u);
-  EXPECT_EQ(result.optimised, (style::Size{48, 40}));
+  EXPECT_EQ(result.optimised, (image::Size{48, 40}));
   r.options.schedule = {{24, 20}};
   EXPECT_THROW(style::stylise(network, r, nullptr, style::CancelToken()), std::invalid_argument);
 }
@@ -256,7 +256,7 @@ TEST_F(Run, RefiningStopsWhereTheNextScaleWouldExceedTheMemoryLimit) {
   r.options.memory_limit_bytes = ctx().allocator().bytes_in_use() + (8ull << 20);
   std::vector<style::Progress> seen;
   const auto result = style::stylise(network, r, [&](const style::Progress& p) { seen.push_back(p); }, style::CancelToken());
-  EXPECT_EQ(result.optimised, (style::Size{48, 40}));
+  EXPECT_EQ(result.optimised, (image::Size{48, 40}));
   EXPECT_EQ(result.steps, 6u);
   ASSERT_EQ(seen.size(), 6u);
   EXPECT_EQ(result.image.width, 96u);  // enlarged to the content's size all the same
@@ -264,7 +264,7 @@ TEST_F(Run, RefiningStopsWhereTheNextScaleWouldExceedTheMemoryLimit) {
   EXPECT_EQ(result.image.rgb.size(), 96u * 80 * 3);
   // Without the limit the same run reaches the full size.
   r.options.memory_limit_bytes = 0;
-  EXPECT_EQ(style::stylise(network, r, nullptr, style::CancelToken()).optimised, (style::Size{96, 80}));
+  EXPECT_EQ(style::stylise(network, r, nullptr, style::CancelToken()).optimised, (image::Size{96, 80}));
 }
 
 // I and Q of NTSC's YIQ, the chroma colour preservation keeps.

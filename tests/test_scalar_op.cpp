@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "loss_checks.h"
 #include "ops/scalar_op.h"
+#include "support/loss_checks.h"
 #include "vk/error.h"
 
 namespace nst::test {
@@ -64,9 +64,9 @@ class ScalarOpErrors : public KernelTest {};
 TEST_F(ScalarOpErrors, SlotsOutsideTheScalarsThrow) {
   Tensor scalars(ctx(), Shape{1, 1, 3}, "scalars");
   vk::Recorder rec(ctx());
-  EXPECT_THROW(ops::scalar_op(rec, scalars, 3, ops::ScalarOp::add, 0, 1), vk::Error);
-  EXPECT_THROW(ops::scalar_op(rec, scalars, 0, ops::ScalarOp::add, 3, 1), vk::Error);
-  EXPECT_THROW(ops::scalar_op(rec, scalars, 0, ops::ScalarOp::add, 0, 3), vk::Error);
+  EXPECT_THROW(ops::scalar_op(rec, scalars, 3, ops::ScalarOp::add, 0, 1), nst::Error);
+  EXPECT_THROW(ops::scalar_op(rec, scalars, 0, ops::ScalarOp::add, 3, 1), nst::Error);
+  EXPECT_THROW(ops::scalar_op(rec, scalars, 0, ops::ScalarOp::add, 0, 3), nst::Error);
 }
 
 }  // namespace

@@ -12,10 +12,13 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/image_io.h"
 #include "cli/options.h"
+#include "image/atomic_write.h"
+#include "image/files.h"
+#include "image/npy.h"
 #include "ops/color.h"
 #include "style/objective.h"
+#include "style/parse.h"
 #include "style/run.h"
 #include "vgg/network.h"
 #include "vgg/weights.h"
@@ -24,30 +27,11 @@
 namespace nst::cli {
 namespace {
 
-struct Loaded {
-  Image image;
-  std::string path;
-};
+using image::Image;
 
 // The image at `path`, its longest side resized to `size` (not resampled if it has it).
-Loaded load_at(const std::string& path, uint32_t size) { return {resize_longest_side(load_image(path), size), path}; }
-
-// The engine's view of an image read through GEGL.
-style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
-
-Tensor to_network_space(vk::Context& context, const Image& image, const std::string& name) {
-  return style::to_network_space(context, engine_image(image), name);
-}
-
-style::ObjectiveSpec objective_spec(const Options& options, const vgg::WeightFile& weights) {
-  const vgg::DefaultLayers defaults = vgg::default_layers(weights);
-  style::ObjectiveSpec spec;
-  spec.content_layers = options.content_layers.empty() ? defaults.content : options.content_layers;
-  spec.style_layers = style::parse_style_layers(options.style_layers.empty() ? defaults.style : options.style_layers);
-  spec.content_weight = options.content_weight;
-  spec.style_weight = options.style_weight;
-  spec.tv_weight = options.tv_weight;
-  return spec;
+Image load_at(const std::string& path, uint32_t size) {
+  return image::resize_longest_side(image::load_image(path), size);
 }
 
 nlohmann::json terms_json(const style::LossTerms& terms) {
@@ -61,18 +45,16 @@ nlohmann::json spec_json(const style::ObjectiveSpec& spec) {
           {"style_layers", style},
           {"content_weight", spec.content_weight},
           {"style_weight", spec.style_weight},
+          {"style_weight_reference_pixels", spec.style_weight_reference_pixels},
           {"tv_weight", spec.tv_weight}};
 }
 
-// Written beside and renamed, so that a failure leaves no half-written summary.
 void write_json(const std::string& path, const nlohmann::json& summary) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial);
+  image::write_atomically(path, [&](const std::string& file) {
+    std::ofstream out(file);
     out << summary.dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + path);
-  }
-  if (std::rename(partial.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
+    if (!out) throw std::runtime_error("writing failed");
+  });
 }
 
 // What both commands start from: the weights, the objective's definition.
@@ -89,7 +71,7 @@ Setup setup(const Options& options) {
   if (s.weights.partial()) {
     std::cerr << "nst: " << s.weights_path << " holds a partial network: " << s.weights.available_layers() << "\n";
   }
-  s.spec = objective_spec(options, s.weights);
+  s.spec = style::objective_spec(options.objective, s.weights);
   return s;
 }
 
@@ -99,10 +81,6 @@ vk::Context make_context(const Options& options) {
   return vk::Context(context_options);
 }
 
-vgg::Pooling pooling(const Options& options) {
-  return options.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max;
-}
-
 uint32_t style_size(const Options& options) {
   return static_cast<uint32_t>(std::lround(options.size * options.style_scale));
 }
@@ -110,23 +88,23 @@ uint32_t style_size(const Options& options) {
 int evaluate(const Options& options) {
   const auto [weights_path, weights, spec] = setup(options);
 
-  const Loaded x_image = load_at(options.image, options.size);
-  const Loaded content_image = load_at(options.content, options.size);
-  if (x_image.image.width != content_image.image.width || x_image.image.height != content_image.image.height) {
+  const Image x_image = load_at(options.image, options.size);
+  const Image content_image = load_at(options.content, options.size);
+  if (image::size_of(x_image) != image::size_of(content_image)) {
     throw std::runtime_error(options.image + " and " + options.content + " differ in shape at --size " +
                              std::to_string(options.size));
   }
 
   vk::Context context = make_context(options);
   {
-    vgg::Network network(context, weights, pooling(options));
-    Tensor x = to_network_space(context, x_image.image, "image");
-    Tensor content = to_network_space(context, content_image.image, "content");
+    vgg::Network network(context, weights, options.pooling);
+    Tensor x = style::to_network_space(context, x_image, "image");
+    Tensor content = style::to_network_space(context, content_image, "content");
     std::vector<Tensor> style_tensors;
     for (const auto& path : options.styles) {
-      style_tensors.push_back(to_network_space(context, load_at(path, style_size(options)).image, "style " + path));
+      style_tensors.push_back(style::to_network_space(context, load_at(path, style_size(options)), "style " + path));
     }
-    std::vector<style::StyleImage> styles;
+    std::vector<style::StyleTensor> styles;
     for (size_t i = 0; i < style_tensors.size(); ++i) {
       styles.push_back({&style_tensors[i], options.style_blend.empty() ? 1.0f : options.style_blend[i]});
     }
@@ -139,7 +117,7 @@ int evaluate(const Options& options) {
 
     std::printf("total %.9g\ncontent %.9g\nstyle %.9g\ntv %.9g\n", terms.total, terms.content, terms.style, terms.tv);
     if (!options.grad_out.empty()) {
-      save_npy(options.grad_out, grad.download(), {3, x.shape().h, x.shape().w});
+      image::save_npy(options.grad_out, grad.download(), {3, x.shape().h, x.shape().w});
     }
     if (!options.json.empty()) {
       write_json(options.json, {{"device", context.info().name},
@@ -159,18 +137,18 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   run.scales = options.scales;
   run.preserve_colors = options.preserve_colors;
   run.partial_on_cancel = options.keep_partial;
-  run.optimizer = options.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
+  run.optimizer = options.optimizer;
   run.learning_rate = options.learning_rate;
   run.seed = options.seed;
   if (options.init == "noise") {
     run.init = style::Init::noise;
   } else if (options.init != "content") {
     run.init = style::Init::image;
-    const Image start = load_at(options.init, options.size).image;
-    if (start.width != content.width || start.height != content.height) {
+    Image start = load_at(options.init, options.size);
+    if (image::size_of(start) != image::size_of(content)) {
       throw std::runtime_error("--init " + options.init + " is not the content's shape at --size " + std::to_string(options.size));
     }
-    run.init_image = engine_image(start);
+    run.init_image = std::move(start);
   }
   return run;
 }
@@ -218,23 +196,22 @@ class SignalsCancel {
 };
 
 int stylise(const Options& options) {
-  check_output_path(options.output);
+  image::check_output_path(options.output);
   const auto [weights_path, weights, spec] = setup(options);
   style::Request request;
-  const Image content = load_at(options.content, options.size).image;
-  request.content = engine_image(content);
+  request.content = load_at(options.content, options.size);
   for (size_t i = 0; i < options.styles.size(); ++i) {
-    request.styles.push_back({engine_image(load_at(options.styles[i], style_size(options)).image),
+    request.styles.push_back({load_at(options.styles[i], style_size(options)),
                               options.style_blend.empty() ? 1.0f : options.style_blend[i]});
   }
   request.objective = spec;
-  request.options = run_options(options, content);
+  request.options = run_options(options, request.content);
 
   vk::Context context = make_context(options);
   nlohmann::json history = nlohmann::json::array();
   style::Result result;
   {
-    vgg::Network network(context, weights, pooling(options));
+    vgg::Network network(context, weights, options.pooling);
     style::CancelToken cancel;
     const SignalsCancel signals(cancel);
     result = style::stylise(network, request, [&](const style::Progress& p) {
@@ -246,7 +223,7 @@ int stylise(const Options& options) {
       }
     }, cancel);
   }
-  save_image({result.image.width, result.image.height, result.image.rgb, {}}, options.output);
+  image::save_image(result.image, options.output);
   const double per_step = result.seconds / std::max(result.steps, 1u);
   std::fprintf(stderr, "nst: %s %s (%u×%u) after %u steps in %.1f s, %.3f s per step\n",
                result.cancelled ? "cancelled; wrote the image so far to" : "wrote", options.output.c_str(),
@@ -257,7 +234,7 @@ int stylise(const Options& options) {
                               {"weights", weights_path},
                               {"partial_network", weights.partial()},
                               {"objective", spec_json(spec)},
-                              {"optimizer", options.optimizer},
+                              {"optimizer", style::optimizer_name(options.optimizer)},
                               {"steps", result.steps},
                               {"scales", options.scales},
                               {"steps_per_scale", options.steps},
@@ -283,7 +260,7 @@ int main(int argc, char** argv) {
   try {
     const Options options = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
     if (options.command == Options::Command::list_devices) return list_devices();
-    GeglSession gegl;
+    const nst::image::GeglSession gegl;
     return options.command == Options::Command::eval ? evaluate(options) : stylise(options);
   } catch (const nst::style::Cancelled&) {
     std::fprintf(stderr, "\nnst: cancelled; nothing written\n");

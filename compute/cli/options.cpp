@@ -5,7 +5,7 @@
 #include <map>
 #include <sstream>
 
-#include "style/objective.h"
+#include "style/parse.h"
 
 namespace nst::cli {
 namespace {
@@ -23,12 +23,14 @@ uint32_t to_count(const std::string& option, const std::string& text) {
   return static_cast<uint32_t>(value);
 }
 
-// `value` if it is `first` or `second`, else a UsageError naming both.
-std::string one_of(const std::string& option, const std::string& value, const char* first, const char* second) {
-  if (value != first && value != second) {
-    throw UsageError(option + " is " + first + " or " + second + ", not '" + value + "'");
+// The engine's parser's value, its refusal a UsageError naming the option.
+template <typename Value, typename Parse>
+auto parsed(const std::string& option, const Value& value, Parse parse) {
+  try {
+    return parse(value);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(option + ": " + e.what());
   }
-  return value;
 }
 
 using Setter = std::function<void(Options&, const std::string& option, const std::string& value)>;
@@ -37,21 +39,21 @@ const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table{
       {"-o", [](Options& o, auto&, auto& v) { o.output = v; }},
       {"--size", [](Options& o, auto& n, auto& v) { o.size = to_count(n, v); }},
-      {"--content-weight", [](Options& o, auto& n, auto& v) { o.content_weight = to_float(n, v); }},
-      {"--style-weight", [](Options& o, auto& n, auto& v) { o.style_weight = to_float(n, v); }},
-      {"--tv-weight", [](Options& o, auto& n, auto& v) { o.tv_weight = to_float(n, v); }},
-      {"--content-layers", [](Options& o, auto&, auto& v) { o.content_layers = style::split_list(v); }},
-      {"--style-layers", [](Options& o, auto&, auto& v) { o.style_layers = style::split_list(v); }},
+      {"--content-weight", [](Options& o, auto& n, auto& v) { o.objective.content_weight = to_float(n, v); }},
+      {"--style-weight", [](Options& o, auto& n, auto& v) { o.objective.style_weight = to_float(n, v); }},
+      {"--tv-weight", [](Options& o, auto& n, auto& v) { o.objective.tv_weight = to_float(n, v); }},
+      {"--content-layers", [](Options& o, auto&, auto& v) { o.objective.content_layers = style::split_list(v); }},
+      {"--style-layers", [](Options& o, auto&, auto& v) { o.objective.style_layers = style::split_list(v); }},
       {"--style-blend",
        [](Options& o, auto& n, auto& v) {
          o.style_blend.clear();
          for (const auto& item : style::split_list(v)) o.style_blend.push_back(to_float(n, item));
        }},
       {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_float(n, v); }},
-      {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = one_of(n, v, "max", "avg"); }},
+      {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = parsed(n, v, style::parse_pooling); }},
       {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
       {"--scales", [](Options& o, auto& n, auto& v) { o.scales = to_count(n, v); }},
-      {"--optimizer", [](Options& o, auto& n, auto& v) { o.optimizer = one_of(n, v, "lbfgs", "adam"); }},
+      {"--optimizer", [](Options& o, auto& n, auto& v) { o.optimizer = parsed(n, v, style::parse_optimizer); }},
       {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_float(n, v); }},
       {"--init", [](Options& o, auto&, auto& v) { o.init = v; }},
       {"--seed",
@@ -70,15 +72,6 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
-// Weights as parse_style_layers() takes them: refused here, before any work.
-void check_style_layer_weights(const std::vector<std::string>& layers) {
-  try {
-    style::parse_style_layers(layers);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--style-layers: ") + e.what());
-  }
-}
-
 void check(const Options& options) {
   if (options.command == Options::Command::list_devices) return;
   if (options.content.empty() || options.styles.empty()) throw UsageError("a content image and a style image are needed");
@@ -87,7 +80,8 @@ void check(const Options& options) {
     throw UsageError("--style-blend needs one weight per style image (" + std::to_string(options.styles.size()) + ")");
   }
   if (!(options.style_scale > 0)) throw UsageError("--style-scale must be positive");
-  check_style_layer_weights(options.style_layers);
+  // Weights as the engine takes them: refused here, before any work.
+  parsed("--style-layers", options.objective.style_layers, style::parse_style_layers);
 }
 
 }  // namespace

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "style/parse.h"
+#include "style/run.h"
+#include "vgg/network.h"
+
 namespace nst::cli {
 
 // A mistake in the command line: reported with the usage text, exit code 2.
@@ -21,19 +25,15 @@ struct Options {
   std::vector<std::string> styles;
   std::string output;               // -o
   uint32_t size = 512;              // longest side of the working image
-  float content_weight = 1.0f;      // α
-  float style_weight = 1e4f;        // β
-  float tv_weight = 0.0f;           // γ
-  std::vector<std::string> content_layers;  // empty: the weight file's defaults
-  std::vector<std::string> style_layers;    // "relu1_1" or "relu1_1:0.3" (w_l)
+  style::ObjectiveChoices objective;  // α, β (at 256×256 px), γ, the layer lists
   std::vector<float> style_blend;           // one per style image; empty: equal
   float style_scale = 1.0f;         // the style's longest side is size·style_scale
-  std::string pooling = "max";      // max | avg
+  vgg::Pooling pooling = vgg::Pooling::max;
   uint32_t steps = 500;             // evaluations of the objective and its gradient, per scale
   uint32_t scales = 1;              // coarse-to-fine: sizes, each the next one halved
   bool preserve_colors = false;     // the content's colours, the style's luminance
   bool keep_partial = false;        // on Ctrl-C, write the image reached so far
-  std::string optimizer = "lbfgs";  // lbfgs | adam
+  style::OptimizerKind optimizer = style::OptimizerKind::lbfgs;
   float learning_rate = 10.0f;      // Adam's, in the network space's 0..255 units
   std::string init = "content";     // content | noise | a path
   uint64_t seed = 0;

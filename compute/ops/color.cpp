@@ -5,13 +5,12 @@
 #include "preserve_colors.spv.h"
 #include "rgb_to_net.spv.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct Push {
-  uint32_t pixels;
-};
+using Push = push::Pixels;
 
 const vk::Shader kRgbToNet{NST_SPIRV(rgb_to_net), {kRead, kWrite}, sizeof(Push)};
 const vk::Shader kNetToRgb{NST_SPIRV(net_to_rgb), {kRead, kWrite}, sizeof(Push)};
@@ -22,7 +21,7 @@ void require_image_pair(const char* op, const Tensor& rgb, const Tensor& net) {
   const Shape& image = rgb.shape();
   const Shape planar{3, image.c, image.h};  // Shape{h, w, 3} keeps rows in c, columns in h
   if (image.w != 3 || !(net.shape() == planar)) {
-    throw vk::Error(std::string(op) + ": '" + rgb.name() + "' (" + image.str() + ") must be rows×columns×3 and '" +
+    throw nst::Error(std::string(op) + ": '" + rgb.name() + "' (" + image.str() + ") must be rows×columns×3 and '" +
                     net.name() + "' (" + net.shape().str() + ") 3×rows×columns");
   }
 }
@@ -36,7 +35,7 @@ void dispatch(vk::Recorder& rec, const vk::Shader& shader, std::initializer_list
 // Throws unless `rgb` is an h×w×3 interleaved image.
 void require_interleaved(const char* op, const Tensor& rgb) {
   if (rgb.shape().w != 3) {
-    throw vk::Error(std::string(op) + ": '" + rgb.name() + "' (" + rgb.shape().str() + ") must be rows×columns×3");
+    throw nst::Error(std::string(op) + ": '" + rgb.name() + "' (" + rgb.shape().str() + ") must be rows×columns×3");
   }
 }
 

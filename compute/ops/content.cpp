@@ -3,15 +3,12 @@
 #include "content_grad.spv.h"
 #include "ops/launch.h"
 #include "ops/reduce.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct Push {
-  uint32_t count;
-  float weight;
-  uint32_t accumulate;
-};
+using Push = push::ContentGrad;
 
 const vk::Shader kContentGrad{NST_SPIRV(content_grad), {kRead, kRead, kReadWrite}, sizeof(Push)};
 

@@ -8,13 +8,12 @@
 #include "ops/launch.h"
 #include "ops/relu.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct Push {
-  uint32_t cin, cout, height, width;
-};
+using Push = push::Conv;
 
 const vk::Shader kTiled{NST_SPIRV(conv3x3_tiled), {kRead, kRead, kRead, kWrite}, sizeof(Push)};
 const vk::Shader kTexel{NST_SPIRV(conv3x3_texel), {kTexelRead, kTexel4Read, kRead, kWrite}, sizeof(Push)};
@@ -30,7 +29,7 @@ void check_shapes(const char* op, const Tensor& in, const ConvWeights& weights, 
   const Shape& i = in.shape();
   const Shape& o = out.shape();
   if (i.c != weights.cin || o.c != weights.cout || i.h != o.h || i.w != o.w) {
-    throw vk::Error(std::string(op) + ": input '" + in.name() + "' " + i.str() + " and output '" + out.name() +
+    throw nst::Error(std::string(op) + ": input '" + in.name() + "' " + i.str() + " and output '" + out.name() +
                     "' " + o.str() + " do not fit weights of " + std::to_string(weights.cin) + "→" +
                     std::to_string(weights.cout) + " channels");
   }
@@ -74,7 +73,7 @@ ConvKernel ConvKernel::flipped_transposed() const {
 
 ConvWeights upload_conv_weights(vk::Context& context, const ConvKernel& kernel, const std::string& name) {
   if (kernel.hwio.size() != size_t{9} * kernel.cin * kernel.cout || kernel.bias.size() != kernel.cout) {
-    throw vk::Error("convolution '" + name + "': " + std::to_string(kernel.hwio.size()) + " kernel and " +
+    throw nst::Error("convolution '" + name + "': " + std::to_string(kernel.hwio.size()) + " kernel and " +
                     std::to_string(kernel.bias.size()) + " bias values do not fit 3×3×" + std::to_string(kernel.cin) +
                     "×" + std::to_string(kernel.cout));
   }

@@ -4,7 +4,7 @@
 //   tiled — storage buffers and shared-memory tiles, for GPUs (shaders/conv3x3_tiled.comp);
 //   texel — storage texel buffers, subgroup shuffles and large register tiles, for
 //           lavapipe, whose storage-buffer and shared-memory accesses run lane by lane
-//           (shaders/conv3x3_texel.comp; DESIGN.md has the measurements).
+//           (shaders/conv3x3_texel.comp; docs/design.md § lavapipe has the measurements).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -9,21 +9,14 @@
 #include "ops/reduce.h"
 #include "sum_slices.spv.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct GramPush {
-  uint32_t n, m, slice;
-};
-struct SumPush {
-  uint32_t count, slices;
-};
-struct GradPush {
-  uint32_t n, m;
-  float scale;
-  uint32_t accumulate;
-};
+using GramPush = push::Gram;
+using SumPush = push::SumSlices;
+using GradPush = push::GramGrad;
 
 const vk::Shader kGram{NST_SPIRV(gram), {kRead, kWrite}, sizeof(GramPush)};
 const vk::Shader kSumSlices{NST_SPIRV(sum_slices), {kRead, kWrite}, sizeof(SumPush)};
@@ -63,7 +56,7 @@ Dimensions dimensions(const char* op, const Tensor& features, const Tensor& gram
   const Shape square{1, shape.c, shape.c};
   for (const Tensor* t : {&gram, target}) {
     if (t && !(t->shape() == square)) {
-      throw vk::Error(std::string(op) + ": '" + t->name() + "' is " + t->shape().str() + " but features '" +
+      throw nst::Error(std::string(op) + ": '" + t->name() + "' is " + t->shape().str() + " but features '" +
                       features.name() + "' of " + shape.str() + " need " + square.str());
     }
   }

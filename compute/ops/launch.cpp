@@ -6,7 +6,7 @@ namespace nst::ops {
 
 void require_same_shape(const char* op, const Tensor& a, const Tensor& b) {
   if (!(a.shape() == b.shape())) {
-    throw vk::Error(std::string(op) + ": '" + a.name() + "' is " + a.shape().str() + " but '" + b.name() + "' is " +
+    throw nst::Error(std::string(op) + ": '" + a.name() + "' is " + a.shape().str() + " but '" + b.name() + "' is " +
                     b.shape().str());
   }
 }

@@ -6,14 +6,13 @@
 #include "maxpool2x2_grad.spv.h"
 #include "ops/launch.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
 // shaders/pool.glsl: Push
-struct Push {
-  uint32_t in_h, in_w, out_h, out_w, count;
-};
+using Push = push::Planes;
 
 const vk::Shader kMaxPool{NST_SPIRV(maxpool2x2), {kRead, kWrite}, sizeof(Push)};
 const vk::Shader kMaxPoolGrad{NST_SPIRV(maxpool2x2_grad), {kRead, kRead, kWrite}, sizeof(Push)};
@@ -24,11 +23,11 @@ const vk::Shader kAvgPoolGrad{NST_SPIRV(avgpool2x2_grad), {kRead, kWrite}, sizeo
 void require_pooled(const char* op, const Tensor& full, const Tensor& pooled) {
   const Shape& shape = full.shape();
   if (shape.h < 2 || shape.w < 2) {
-    throw vk::Error(std::string(op) + ": '" + full.name() + "' is " + shape.str() +
+    throw nst::Error(std::string(op) + ": '" + full.name() + "' is " + shape.str() +
                     ", smaller than the 2×2 pooling window");
   }
   if (!(pooled.shape() == pooled_shape(shape))) {
-    throw vk::Error(std::string(op) + ": '" + full.name() + "' is " + shape.str() + ", so '" + pooled.name() +
+    throw nst::Error(std::string(op) + ": '" + full.name() + "' is " + shape.str() + ", so '" + pooled.name() +
                     "' must be " + pooled_shape(shape).str() + ", but it is " + pooled.shape().str());
   }
 }

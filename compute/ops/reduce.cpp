@@ -7,6 +7,7 @@
 #include "ops/scalars.h"
 #include "reduce_final.spv.h"
 #include "reduce_partial.spv.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
@@ -25,14 +26,8 @@ constexpr uint32_t kPreferredWorkgroup = 256;
 
 enum class Term : uint32_t { product = 0, squared_difference = 1 };
 
-struct PartialPush {
-  uint32_t count, chunk;
-};
-struct FinalPush {
-  uint32_t count, slot;
-  float scale;
-  uint32_t accumulate;
-};
+using PartialPush = push::ReducePartial;
+using FinalPush = push::ReduceFinal;
 
 const vk::Shader kReducePartial{NST_SPIRV(reduce_partial), {kRead, kRead, kWrite}, sizeof(PartialPush)};
 const vk::Shader kReduceFinal{NST_SPIRV(reduce_final), {kRead, kReadWrite}, sizeof(FinalPush)};

@@ -3,13 +3,12 @@
 #include "ops/launch.h"
 #include "relu.spv.h"
 #include "relu_grad.spv.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct Push {
-  uint32_t count;
-};
+using Push = push::Count;
 
 const vk::Shader kRelu{NST_SPIRV(relu), {kRead, kWrite}, sizeof(Push)};
 const vk::Shader kReluGrad{NST_SPIRV(relu_grad), {kRead, kRead, kWrite}, sizeof(Push)};

@@ -3,14 +3,13 @@
 #include "ops/launch.h"
 #include "resize_bilinear.spv.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
 // shaders/resize_bilinear.comp: Push
-struct Push {
-  uint32_t in_h, in_w, out_h, out_w, count;
-};
+using Push = push::Planes;
 
 const vk::Shader kResizeBilinear{NST_SPIRV(resize_bilinear), {kRead, kWrite}, sizeof(Push)};
 
@@ -20,7 +19,7 @@ void resize_bilinear(vk::Recorder& rec, const Tensor& in, Tensor& out) {
   const Shape& from = in.shape();
   const Shape& to = out.shape();
   if (from.c != to.c) {
-    throw vk::Error("resize_bilinear: '" + in.name() + "' (" + from.str() + ") and '" + out.name() + "' (" + to.str() +
+    throw nst::Error("resize_bilinear: '" + in.name() + "' (" + from.str() + ") and '" + out.name() + "' (" + to.str() +
                     ") differ in channels");
   }
   const Push push{from.h, from.w, to.h, to.w, uint32_t(out.count())};

@@ -3,13 +3,12 @@
 #include "ops/launch.h"
 #include "ops/scalars.h"
 #include "scalar_op.spv.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct Push {
-  uint32_t dst, op, a, b;
-};
+using Push = push::ScalarOp;
 
 const vk::Shader kScalarOp{NST_SPIRV(scalar_op), {kReadWrite}, sizeof(Push)};
 

@@ -12,7 +12,7 @@ namespace nst::ops {
 // Throws unless `scalars` has an element `slot`; `op` names the operation.
 inline void require_slot(const char* op, const Tensor& scalars, uint32_t slot) {
   if (slot >= scalars.count()) {
-    throw vk::Error(std::string(op) + ": slot " + std::to_string(slot) + " lies outside '" + scalars.name() + "' of " +
+    throw nst::Error(std::string(op) + ": slot " + std::to_string(slot) + " lies outside '" + scalars.name() + "' of " +
                     scalars.shape().str());
   }
 }

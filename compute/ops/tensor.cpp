@@ -13,7 +13,7 @@ void check_bindable(const vk::Context& context, const Shape& shape, const std::s
   const vk::Limits& limits = context.limits();
   const uint64_t bytes = shape.count() * sizeof(float);
   const auto mib = [](uint64_t b) { return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB"; };
-  if (shape.count() == 0) throw vk::Error("tensor '" + what + "' is empty (" + shape.str() + ")");
+  if (shape.count() == 0) throw nst::Error("tensor '" + what + "' is empty (" + shape.str() + ")");
   if (bytes > limits.max_storage_buffer_range) {
     throw vk::Error("tensor '" + what + "' of " + shape.str() + " floats (" + mib(bytes) +
                     ") exceeds the device's maxStorageBufferRange of " + mib(limits.max_storage_buffer_range) +
@@ -36,14 +36,14 @@ Tensor::Tensor(vk::Context& context, std::shared_ptr<vk::Buffer> buffer, VkDevic
     : context_(&context), buffer_(std::move(buffer)), offset_(offset), shape_(shape) {
   check_bindable(context, shape, buffer_->name());
   if (offset_ + bytes() > buffer_->size()) {
-    throw vk::Error("a view of " + shape.str() + " at byte " + std::to_string(offset) + " lies outside '" +
+    throw nst::Error("a view of " + shape.str() + " at byte " + std::to_string(offset) + " lies outside '" +
                     buffer_->name() + "'");
   }
 }
 
 void Tensor::upload(std::span<const float> values) {
   if (values.size() != count()) {
-    throw vk::Error("uploading " + std::to_string(values.size()) + " floats into tensor '" + name() + "' of " +
+    throw nst::Error("uploading " + std::to_string(values.size()) + " floats into tensor '" + name() + "' of " +
                     shape_.str());
   }
   context_->upload(span(), values.data(), bytes());

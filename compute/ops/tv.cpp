@@ -5,18 +5,13 @@
 #include "ops/scalars.h"
 #include "tv_grad.spv.h"
 #include "tv_partial.spv.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
-struct PartialPush {
-  uint32_t count, chunk, height, width;
-};
-struct GradPush {
-  uint32_t count, height, width;
-  float weight;
-  uint32_t accumulate;
-};
+using PartialPush = push::TvPartial;
+using GradPush = push::TvGrad;
 
 const vk::Shader kTvPartial{NST_SPIRV(tv_partial), {kRead, kWrite}, sizeof(PartialPush)};
 const vk::Shader kTvGrad{NST_SPIRV(tv_grad), {kRead, kReadWrite}, sizeof(GradPush)};

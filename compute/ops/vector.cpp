@@ -8,21 +8,14 @@
 #include "ops/scalars.h"
 #include "scale.spv.h"
 #include "vk/error.h"
+#include "push_constants.h"  // shaders/: the Push structs the shaders declare
 
 namespace nst::ops {
 namespace {
 
 // Shared by axpy.comp and scale.comp: the factor is `factor`, times scalars[slot] if use_scalar.
-struct FactorPush {
-  uint32_t count, slot;
-  float factor;
-  uint32_t use_scalar;
-};
-struct AdamPush {
-  uint32_t count;
-  float learning_rate, beta1, beta2, epsilon;
-  float correction1, correction2;
-};
+using FactorPush = push::Factor;
+using AdamPush = push::Adam;
 
 const vk::Shader kAxpy{NST_SPIRV(axpy), {kRead, kRead, kReadWrite}, sizeof(FactorPush)};
 const vk::Shader kScale{NST_SPIRV(scale), {kRead, kReadWrite}, sizeof(FactorPush)};
@@ -68,7 +61,7 @@ void adam_step(vk::Recorder& rec, const AdamParams& params, const Tensor& grad, 
   require_same_shape("adam_step", grad, m);
   require_same_shape("adam_step", grad, v);
   require_same_shape("adam_step", grad, x);
-  if (params.step == 0) throw vk::Error("adam_step: steps count from 1");
+  if (params.step == 0) throw nst::Error("adam_step: steps count from 1");
   const double step = params.step;
   const AdamPush push{uint32_t(x.count()),
                       params.learning_rate,

@@ -1,9 +1,7 @@
 #include "style/objective.h"
 
-#include <charconv>
 #include <cmath>
 #include <numeric>
-#include <sstream>
 #include <stdexcept>
 
 #include "ops/content.h"
@@ -19,7 +17,7 @@ namespace {
 std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
   std::vector<std::string> layers = spec.content_layers;
   for (const auto& s : spec.style_layers) layers.push_back(s.layer);
-  if (layers.empty()) throw vk::Error("the objective has neither content nor style layers");
+  if (layers.empty()) throw nst::Error("the objective has neither content nor style layers");
   return layers;
 }
 
@@ -46,73 +44,20 @@ std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
   return result;
 }
 
-namespace {
-
-float layer_weight(const std::string& spec, const std::string& text) {
-  const std::optional<double> weight = parse_number(text);
-  if (weight && *weight > 0 && std::isfinite(static_cast<float>(*weight))) return static_cast<float>(*weight);
-  throw std::invalid_argument("style layer weights must be positive numbers: " + spec);
-}
-
-}  // namespace
-
-std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs) {
-  std::vector<StyleLayer> layers;
-  float given = 0;
-  size_t unweighted = 0;
-  for (const auto& spec : specs) {
-    const auto colon = spec.find(':');
-    if (colon == std::string::npos) {
-      layers.push_back({spec, NAN});
-      ++unweighted;
-      continue;
-    }
-    layers.push_back({spec.substr(0, colon), layer_weight(spec, spec.substr(colon + 1))});
-    given += layers.back().weight;
-  }
-  if (unweighted == layers.size()) return equal_weights(specs);
-  if (unweighted > 0 && !(given < 1)) {
-    std::ostringstream message;
-    message << "the given style layer weights add up to " << given << ", leaving nothing of 1 for the layers without one";
-    throw std::invalid_argument(message.str());
-  }
-  for (auto& l : layers) {
-    if (std::isnan(l.weight)) l.weight = (1.0f - given) / unweighted;
-  }
-  return layers;
-}
-
-std::optional<double> parse_number(std::string_view text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (error != std::errc() || stop != end || text.empty()) return std::nullopt;
-  return value;
-}
-
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> items;
-  std::istringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
 float effective_style_weight(const ObjectiveSpec& spec, double pixels) {
   if (spec.style_weight_reference_pixels <= 0) return spec.style_weight;
   return static_cast<float>(spec.style_weight * pixels / spec.style_weight_reference_pixels);
 }
 
 Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
-                     const std::vector<StyleImage>& styles)
+                     const std::vector<StyleTensor>& styles)
     : network_(network),
       spec_(spec),
       shape_(content.shape()),
+      style_weight_(effective_style_weight(spec, double(shape_.h) * shape_.w)),
       pass_(network, content.shape(), all_layers(spec)),
       scalars_(network.context(), {1, 1, kSlots}, "loss terms") {
-  spec_.style_weight = effective_style_weight(spec, double(shape_.h) * shape_.w);
-  if (!spec.style_layers.empty() && styles.empty()) throw vk::Error("style layers are given but no style image");
+  if (!spec.style_layers.empty() && styles.empty()) throw nst::Error("style layers are given but no style image");
   vk::Recorder rec(network.context());
   pass_.forward(rec, content);
   for (const auto& layer : spec.content_layers) content_.emplace(layer, copy_of(rec, pass_.feature(layer), layer + " content target"));
@@ -126,12 +71,12 @@ Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, con
   rec.submit();
 
   const float blend_total = std::accumulate(styles.begin(), styles.end(), 0.0f,
-                                            [](float sum, const StyleImage& s) { return sum + s.blend; });
-  if (!spec.style_layers.empty() && !(blend_total > 0)) throw vk::Error("the style blend weights do not add up to a positive number");
-  for (const StyleImage& style : styles) add_style_targets(style, style.blend / blend_total);
+                                            [](float sum, const StyleTensor& s) { return sum + s.blend; });
+  if (!spec.style_layers.empty() && !(blend_total > 0)) throw nst::Error("the style blend weights do not add up to a positive number");
+  for (const StyleTensor& style : styles) add_style_targets(style, style.blend / blend_total);
 }
 
-void Objective::add_style_targets(const StyleImage& style, float blend) {
+void Objective::add_style_targets(const StyleTensor& style, float blend) {
   if (spec_.style_layers.empty()) return;
   vgg::Pass pass(network_, style.image->shape(), style_names(spec_));
   vk::Recorder rec(network_.context());
@@ -162,7 +107,7 @@ void Objective::evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad) {
     const Tensor& features = pass_.feature(s.layer);
     Tensor& gram = grams_.at(s.layer);
     ops::gram(rec, features, gram);
-    ops::style_loss(rec, features, gram, targets_.at(s.layer), spec_.style_weight * s.weight, scalars_, kStyle, add);
+    ops::style_loss(rec, features, gram, targets_.at(s.layer), style_weight_ * s.weight, scalars_, kStyle, add);
   }
   if (spec_.tv_weight != 0) {
     ops::total_variation(rec, x, spec_.tv_weight, scalars_, kTotalVariation, add);
@@ -186,7 +131,7 @@ void Objective::add_layer_gradient(vk::Recorder& rec, const std::string& layer, 
   }
   for (const auto& s : spec_.style_layers) {
     if (s.layer != layer) continue;
-    ops::gram_grad(rec, features, grams_.at(layer), targets_.at(layer), spec_.style_weight * s.weight, grad, accumulate);
+    ops::gram_grad(rec, features, grams_.at(layer), targets_.at(layer), style_weight_ * s.weight, grad, accumulate);
     accumulate = ops::Accumulate::add;
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The objective of DESIGN.md, exactly: L = α L_c + β L_s + γ L_tv at an image x in the
+// The objective of docs/design.md § Objective, exactly: L = α L_c + β L_s + γ L_tv at an image x in the
 // network's input space, with
 //   L_c = Σ_{l ∈ content} ½ Σ (F^l(x) − P^l)²,          P^l = F^l(content image)
 //   L_s = Σ_{l ∈ style} w_l Σ (G^l(x) − A^l)² / (4 N_l² M_l²),   G^l = F^l F^lᵀ
@@ -7,9 +7,7 @@
 //   L_tv = Σ_c Σ (x_{i,j+1} − x_{i,j})² + (x_{i+1,j} − x_{i,j})²
 // Every value and gradient is computed on the device; the terms land in device scalars.
 #include <map>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "ops/tensor.h"
@@ -32,29 +30,22 @@ struct ObjectiveSpec {
   // When > 0, β holds at this many pixels of x and scales with x's pixel count: L_c and
   // L_tv sum over positions while L_s is normalised by them, so a fixed β styles small
   // images more strongly than large ones; scaled, the balance is the same at every size
-  // (front ends whose users choose a strength, not β; and each scale of a run).
+  // (docs/design.md § Size-scaled style weight). Both front ends set
+  // kStyleWeightReferencePixels; 0 takes β as it is (the tests' exact objective).
   double style_weight_reference_pixels = 0;
 };
+
+// The size at which the front ends' β holds: 256×256 px.
+inline constexpr double kStyleWeightReferencePixels = 256.0 * 256.0;
 
 // β for an image of `pixels` pixels, after style_weight_reference_pixels.
 float effective_style_weight(const ObjectiveSpec& spec, double pixels);
 
-// The layers with w_l = 1/|layers|, DESIGN.md's default.
+// The layers with w_l = 1/|layers|: the default weights (docs/design.md § Objective).
 std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers);
 
-// "relu1_1:0.3" → {relu1_1, 0.3}. Layers without a weight share what the given ones leave
-// of 1 (equally, when none is given). Throws std::invalid_argument for a weight that is not
-// a positive number, or given weights that leave nothing for the layers without one.
-std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs);
-
-// "a,b,,c" → {a, b, c}: the front ends' comma-separated layer lists.
-std::vector<std::string> split_list(const std::string& list);
-
-// The whole of `text` as a number ("0.4", "1e4"), whatever the process's locale (a GIMP
-// plug-in runs in the user's, where the decimal mark may be a comma); none if malformed.
-std::optional<double> parse_number(std::string_view text);
-
-struct StyleImage {
+// A style on the device, as the objective takes it (style::StyleImage is one on the host).
+struct StyleTensor {
   const Tensor* image;  // 3×H×W in network space, any size
   float blend;          // b_k before normalisation
 };
@@ -71,7 +62,7 @@ class Objective {
   // Computes the content targets P^l from `content` (x's shape) and the blended style
   // targets A^l from `styles` (submits its own work).
   Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
-            const std::vector<StyleImage>& styles);
+            const std::vector<StyleTensor>& styles);
 
   // Records L(x) into scalars() and ∇L(x) into grad (x's shape).
   void evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad);
@@ -81,12 +72,13 @@ class Objective {
   Shape image_shape() const { return shape_; }
 
  private:
-  void add_style_targets(const StyleImage& style, float blend);
+  void add_style_targets(const StyleTensor& style, float blend);
   void add_layer_gradient(vk::Recorder& rec, const std::string& layer, Tensor& grad, ops::Accumulate accumulate);
 
   const vgg::Network& network_;
   ObjectiveSpec spec_;
   Shape shape_;
+  float style_weight_;  // β for x's size: effective_style_weight(spec_, pixels of x)
   vgg::Pass pass_;                            // over x
   std::map<std::string, Tensor> content_;     // P^l
   std::map<std::string, Tensor> targets_;     // A^l

@@ -38,7 +38,7 @@ vk::BufferSpan slot_span(const Tensor& scalars, uint32_t first, uint32_t count) 
 
 // Records the download of L(x) from the problem's slot; read it with read_loss after submit.
 size_t download_loss(vk::Recorder& rec, const Problem& problem) {
-  if (!problem.scalars) throw vk::Error("optimizer: the problem has no scalars to read L from");
+  if (!problem.scalars) throw nst::Error("optimizer: the problem has no scalars to read L from");
   return rec.download(slot_span(*problem.scalars, problem.slot, 1), sizeof(float));
 }
 
@@ -99,7 +99,7 @@ double Adam::step(const Problem& problem, Tensor& x) {
 // ---- L-BFGS ----
 
 Lbfgs::Lbfgs(const LbfgsOptions& options) : options_(options) {
-  if (options.history == 0) throw vk::Error("L-BFGS needs a history of at least one pair");
+  if (options.history == 0) throw nst::Error("L-BFGS needs a history of at least one pair");
 }
 
 double Lbfgs::step(const Problem& problem, Tensor& x) {
@@ -125,7 +125,7 @@ double Lbfgs::first_evaluation(const Problem& problem, Tensor& x) {
   ops::dot(rec, *grad_, *grad_, *scalars_, kGradDotGrad);
   const Readings readings = submit_and_read(rec, problem);
   if (!std::isfinite(readings.loss) || !std::isfinite(readings.grad_dot_grad)) {
-    throw vk::Error("L-BFGS: the objective or its gradient is not finite at the starting point");
+    throw nst::Error("L-BFGS: the objective or its gradient is not finite at the starting point");
   }
   started_ = last_accepted_ = true;
   loss_ = readings.loss;

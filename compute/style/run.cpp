@@ -12,6 +12,9 @@
 #include "vk/error.h"
 
 namespace nst::style {
+
+using image::Image;
+using image::Size;
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -25,21 +28,21 @@ constexpr double kLastDoubling = 0.8;
 
 
 // The result as RGB; with preserve_colors, with the content's chroma (on the device).
-RgbImage to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
+Image to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
   const Shape interleaved{net.shape().h, net.shape().w, 3};
   Tensor rgb(context, interleaved, "result rgb");
   vk::Recorder rec(context);
   ops::net_to_rgb(rec, net, rgb);
   if (!request.options.preserve_colors) {
     rec.submit();
-    return {net.shape().w, net.shape().h, rgb.download()};
+    return {net.shape().w, net.shape().h, rgb.download(), {}};
   }
   Tensor content(context, interleaved, "content rgb");
   content.upload(request.content.rgb);
   Tensor preserved(context, interleaved, "result rgb, content colours");
   ops::preserve_colors(rec, rgb, content, preserved);
   rec.submit();
-  return {net.shape().w, net.shape().h, preserved.download()};
+  return {net.shape().w, net.shape().h, preserved.download(), {}};
 }
 
 Shape planar(Size size) { return {3, size.height, size.width}; }
@@ -114,15 +117,15 @@ class StepClock {
 };
 
 // Uniform noise over the whole colour range, the same for the same seed.
-RgbImage noise(uint32_t width, uint32_t height, uint64_t seed) {
+Image noise(uint32_t width, uint32_t height, uint64_t seed) {
   std::mt19937_64 generator(seed);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-  RgbImage image{width, height, std::vector<float>(size_t{width} * height * 3)};
+  Image image{width, height, std::vector<float>(size_t{width} * height * 3), {}};
   for (float& v : image.rgb) v = uniform(generator);
   return image;
 }
 
-const RgbImage& initial_image(const Request& request, RgbImage& storage) {
+const Image& initial_image(const Request& request, Image& storage) {
   const RunOptions& o = request.options;
   if (o.init == Init::noise) return storage = noise(request.content.width, request.content.height, o.seed);
   if (o.init == Init::image) {
@@ -187,15 +190,15 @@ bool optimise(Objective& objective, Tensor& x, const RunOptions& options, const 
   return cancel.cancelled() ? stop() : true;
 }
 
-std::vector<StyleImage> style_images(const std::vector<Tensor>& styles, const Request& request) {
-  std::vector<StyleImage> images;
+std::vector<StyleTensor> style_tensors(const std::vector<Tensor>& styles, const Request& request) {
+  std::vector<StyleTensor> images;
   for (size_t i = 0; i < styles.size(); ++i) images.push_back({&styles[i], request.styles[i].blend});
   return images;
 }
 
 }  // namespace
 
-Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::string& name) {
+Tensor to_network_space(vk::Context& context, const Image& image, const std::string& name) {
   if (image.rgb.size() != size_t{image.width} * image.height * 3 || image.rgb.empty()) {
     throw std::invalid_argument("image '" + name + "' holds " + std::to_string(image.rgb.size()) + " values, not " +
                                 std::to_string(image.width) + "×" + std::to_string(image.height) + "×3");
@@ -276,7 +279,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
   const Tensor content = to_network_space(context, request.content, "content");
   std::vector<Tensor> styles;
   for (const auto& style : request.styles) styles.push_back(to_network_space(context, style.image, "style"));
-  RgbImage noise_storage;
+  Image noise_storage;
   const Tensor initial = to_network_space(context, initial_image(request, noise_storage), "initial image");
   // A copy, even at the full size: `initial` must survive for the start's loss.
   Tensor x = resized(initial, sizes.front(), "image");
@@ -295,7 +298,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
     context.allocator().reset_peak();
     try {
       const ScaleInputs at = inputs_at(content, styles, sizes[k]);
-      Objective objective(network, request.objective, at.content, style_images(at.styles, request));
+      Objective objective(network, request.objective, at.content, style_tensors(at.styles, request));
       Tensor scaled = k > 0 ? resized(x, sizes[k], "image") : std::move(x);  // the last scale's result, enlarged
       const bool finished = optimise(objective, scaled, options, {k + 1, scales, sizes[k], steps[k], result.steps}, clock,
                                      progress, cancel);

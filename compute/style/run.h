@@ -9,21 +9,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include "image/image.h"
 #include "style/objective.h"
 #include "vgg/network.h"
 
 namespace nst::style {
-
-// Width × height pixels, R'G'B' (sRGB-encoded) in 0..1, channels interleaved.
-struct RgbImage {
-  uint32_t width = 0, height = 0;
-  std::vector<float> rgb;
-};
-
-struct Size {
-  uint32_t width = 0, height = 0;
-  bool operator==(const Size&) const = default;
-};
 
 enum class Init { content, noise, image };
 enum class OptimizerKind { lbfgs, adam };
@@ -38,7 +28,7 @@ struct RunOptions {
   uint32_t scales = 1;
   // The sizes of the schedule given outright, coarsest first, the last the content's
   // size; overrides `scales` (see working_size_schedule()).
-  std::vector<Size> schedule;
+  std::vector<image::Size> schedule;
   // Steps at each scale after the first; unset: `steps`. Refining an image that the first
   // scale has already styled needs fewer steps, and finer steps cost more.
   std::optional<uint32_t> refine_steps;
@@ -59,7 +49,7 @@ struct RunOptions {
   float learning_rate = 10.0f;  // Adam, in the 0..255 units of the network space
   Init init = Init::content;
   uint64_t seed = 0;           // for Init::noise
-  RgbImage init_image;         // for Init::image: the content's size
+  image::Image init_image;         // for Init::image: the content's size
 };
 
 // The image sizes of a coarse-to-fine run ending at `full`, coarsest first: scale k of n
@@ -67,22 +57,23 @@ struct RunOptions {
 // shorter side less than 16 px (or than full's, if that is smaller): VGG-19 halves an
 // image four times before relu5_1, and a side of 16 px leaves it 1 px there. The last
 // size is `full`. Throws std::invalid_argument for scales = 0.
-std::vector<Size> scale_sizes(Size full, uint32_t scales);
+std::vector<image::Size> scale_sizes(image::Size full, uint32_t scales);
 
 // The schedule of a run at a working size that ends at the image's full size:
 // scale_sizes(working, scales), where `working` is `full` with its longest side made
 // working_longest (rounded to nearest; `full` itself when it is no larger), then that size
 // doubled while the doubling stays below 80 % of `full`, then `full`.
-std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales);
+std::vector<image::Size> working_size_schedule(image::Size full, uint32_t working_longest, uint32_t scales);
 
-struct StyleInput {
-  RgbImage image;  // at the size it should be compared at (the front end scales it)
+// A style on the host, as a front end gives it (the objective's StyleTensor is one on the device).
+struct StyleImage {
+  image::Image image;  // at the size it should be compared at (the front end scales it)
   float blend = 1.0f;
 };
 
 struct Request {
-  RgbImage content;  // at the final size (the schedule's last)
-  std::vector<StyleInput> styles;
+  image::Image content;  // at the final size (the schedule's last)
+  std::vector<StyleImage> styles;
   ObjectiveSpec objective;
   RunOptions options;
 };
@@ -111,13 +102,13 @@ class Cancelled : public std::runtime_error {
 };
 
 struct Result {
-  RgbImage image;
+  image::Image image;
   // At the initial image and at the result, both at the content's size (with several
   // scales too, so that they compare), before colour preservation; zero when the run
   // stopped short of the content's size (cancelled, or refining stopped).
   LossTerms start, end;
   uint32_t steps = 0;  // taken in all, over every scale (fewer when cancelled or refining stopped)
-  Size optimised;      // the finest size optimised: the content's, unless refining stopped
+  image::Size optimised;      // the finest size optimised: the content's, unless refining stopped
   double seconds = 0;
   // Cancelled with RunOptions::partial_on_cancel: `image` is the state reached, enlarged
   // to the content's size; start and end are not measured (zero).
@@ -126,7 +117,7 @@ struct Result {
 
 // An RGB image as a 3×H×W tensor in the network's input space (converted on the device).
 // Throws std::invalid_argument when the pixels do not fit the image's size.
-Tensor to_network_space(vk::Context& context, const RgbImage& image, const std::string& name);
+Tensor to_network_space(vk::Context& context, const image::Image& image, const std::string& name);
 
 // Runs the optimisation on `network`'s device. The content, styles and initial image come
 // at the final size; with several scales each is resized on the device, the styles by

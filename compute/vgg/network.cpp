@@ -46,7 +46,7 @@ std::vector<std::string> Network::layers() const {
 void Network::require_layer(const std::string& name) const {
   const auto names = layers();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw vk::Error("layer '" + name + "' is not in the network" +
+    throw nst::Error("layer '" + name + "' is not in the network" +
                     (weights_.size() < kConvolutions.size() ? " (the weight file is partial)" : "") +
                     "; the layers available are: " + join(names));
   }
@@ -54,7 +54,7 @@ void Network::require_layer(const std::string& name) const {
 
 Pass::Pass(const Network& network, Shape image, const std::vector<std::string>& features)
     : network_(network), image_shape_(image) {
-  if (features.empty()) throw vk::Error("a network pass needs at least one feature layer");
+  if (features.empty()) throw nst::Error("a network pass needs at least one feature layer");
   const auto order = network.layers();
   size_t deepest = 0;
   for (const auto& name : features) {
@@ -93,14 +93,14 @@ const Pass::Step& Pass::step(const std::string& name) const {
   for (const Step& s : steps_) {
     if (s.name == name) return s;
   }
-  throw vk::Error("layer '" + name + "' is not computed by this pass");
+  throw nst::Error("layer '" + name + "' is not computed by this pass");
 }
 
 const Tensor& Pass::feature(const std::string& name) const { return step(name).out; }
 
 void Pass::forward(vk::Recorder& rec, const Tensor& image) {
   if (!(image.shape() == image_shape_)) {
-    throw vk::Error("network pass for " + image_shape_.str() + " images got '" + image.name() + "' of " +
+    throw nst::Error("network pass for " + image_shape_.str() + " images got '" + image.name() + "' of " +
                     image.shape().str());
   }
   image_ = &image;
@@ -126,7 +126,7 @@ void Pass::forward(vk::Recorder& rec, const Tensor& image) {
 }
 
 void Pass::backward(vk::Recorder& rec, const GradientAtLayer& gradient_at, Tensor& grad_image) {
-  if (!image_) throw vk::Error("a network pass's backward was recorded before its forward");
+  if (!image_) throw nst::Error("a network pass's backward was recorded before its forward");
   for (size_t i = steps_.size(); i-- > 0;) {
     Step& s = steps_[i];
     // The deepest step has no gradient flowing into it: its loss term starts it.

@@ -3,15 +3,17 @@
 // Vulkan call failed, its VkResult, so that a user's report says which limit was hit.
 #include <vulkan/vulkan.h>
 
-#include <stdexcept>
 #include <string>
+
+#include "errors.h"
 
 namespace nst::vk {
 
-class Error : public std::runtime_error {
+// A failure of Vulkan or a limit of the device.
+class Error : public nst::Error {
  public:
   explicit Error(const std::string& message, VkResult result = VK_SUCCESS)
-      : std::runtime_error(message), result_(result) {}
+      : nst::Error(message), result_(result) {}
   VkResult result() const { return result_; }
 
  private:

@@ -88,6 +88,8 @@ ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
   return add_result_layer(host, result.image, style_name);
 }
 
+std::string result_layer_name(const std::string& style_layer_name) { return style_layer_name + " (style transfer)"; }
+
 ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name) {
   const UndoGroup undo(host);
   const ItemId layer = host.new_layer(result_layer_name(style_name), result.width, result.height, !result.alpha.empty());

@@ -51,6 +51,9 @@ class Host {
   virtual void progress(double fraction, const std::string& text) = 0;
 };
 
+// The new layer's name: "<style layer> (style transfer)".
+std::string result_layer_name(const std::string& style_layer_name);
+
 // Throws PluginError unless the content is a layer of an RGB or grey image and `style`
 // another existing drawable.
 void check_layers(const Host& host, ItemId style);

@@ -1,8 +1,12 @@
 #include "plugin/core/job.h"
 
+#include <glib.h>
+
 #include <cmath>
 #include <sstream>
 
+#include "image/files.h"
+#include "plugin/core/mapping.h"
 #include "vgg/network.h"
 #include "vgg/weights.h"
 #include "vk/context.h"
@@ -11,16 +15,6 @@
 
 namespace nst::plugin {
 namespace {
-
-const Babl* rgba_float() { return babl_format("R'G'B'A float"); }
-const Babl* rgb_float() { return babl_format("R'G'B' float"); }
-
-size_t pixel_count(const Image& image) { return size_t{image.width} * image.height; }
-
-GeglRectangle whole(const Image& image) {
-  return {0, 0, static_cast<gint>(image.width), static_cast<gint>(image.height)};
-}
-
 
 std::string minutes_and_seconds(double seconds) {
   const long s = std::lround(seconds);
@@ -52,51 +46,17 @@ vk::Context open_device(const Settings& settings) {
   }
 }
 
-style::RgbImage engine_image(const Image& image) { return {image.width, image.height, image.rgb}; }
-
 // The style at the size that matches the content's full size: its longest side
 // style-scale times the content's. The engine shrinks both together at coarser scales.
 Image style_at_scale(const JobInput& input) {
   const uint32_t longest = std::max(input.content.width, input.content.height);
   const auto side = static_cast<uint32_t>(std::max(16L, std::lround(longest * input.settings.style_scale)));
-  Image style = cli::resize_longest_side(input.style, side);
+  Image style = image::resize_longest_side(input.style, side);
   style.alpha.clear();  // the style's colours are what count, not its coverage
   return style;
 }
 
 }  // namespace
-
-Image read_pixels(GeglBuffer* buffer) {
-  const GeglRectangle* extent = gegl_buffer_get_extent(buffer);
-  Image image{static_cast<uint32_t>(extent->width), static_cast<uint32_t>(extent->height), {}, {}};
-  std::vector<float> rgba(pixel_count(image) * 4);
-  gegl_buffer_get(buffer, extent, 1.0, rgba_float(), rgba.data(), GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-  const bool has_alpha = babl_format_has_alpha(gegl_buffer_get_format(buffer));
-  image.rgb.reserve(pixel_count(image) * 3);
-  if (has_alpha) image.alpha.reserve(pixel_count(image));
-  for (size_t p = 0; p < pixel_count(image); ++p) {
-    const float* pixel = rgba.data() + 4 * p;
-    image.rgb.insert(image.rgb.end(), pixel, pixel + 3);
-    if (has_alpha) image.alpha.push_back(pixel[3]);
-  }
-  return image;
-}
-
-void write_pixels(const Image& image, GeglBuffer* buffer) {
-  const GeglRectangle area = whole(image);
-  if (image.alpha.empty()) {
-    gegl_buffer_set(buffer, &area, 0, rgb_float(), image.rgb.data(), GEGL_AUTO_ROWSTRIDE);
-    return;
-  }
-  std::vector<float> rgba;
-  rgba.reserve(pixel_count(image) * 4);
-  for (size_t p = 0; p < pixel_count(image); ++p) {
-    const float* pixel = image.rgb.data() + 3 * p;  // not &rgb[3p + 3]: one past the end at the last pixel
-    rgba.insert(rgba.end(), pixel, pixel + 3);
-    rgba.push_back(image.alpha[p]);
-  }
-  gegl_buffer_set(buffer, &area, 0, rgba_float(), rgba.data(), GEGL_AUTO_ROWSTRIDE);
-}
 
 std::optional<std::string> weights_problem() {
   try {
@@ -131,11 +91,12 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   const Settings& settings = input.settings;
   validate(settings);
   const vgg::WeightFile weights = read_weights_or_explain();
-  const style::Size full{input.content.width, input.content.height};
+  const image::Size full = image::size_of(input.content);
 
   style::Request request;
-  request.content = engine_image(input.content);
-  request.styles = {{engine_image(style_at_scale(input)), 1.0f}};
+  request.content = input.content;
+  request.content.alpha.clear();  // the engine ignores it; the result takes it back
+  request.styles = {{style_at_scale(input), 1.0f}};
   request.objective = objective_spec(settings, weights);
   request.options = run_options(settings, full);
 
@@ -147,14 +108,15 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
     for (const auto& layer : request.objective.content_layers) network.require_layer(layer);
     for (const auto& layer : request.objective.style_layers) network.require_layer(layer.layer);
     const style::Result result = style::stylise(network, request, progress, cancel);
-    job.image = {result.image.width, result.image.height, result.image.rgb, input.content.alpha};
+    job.image = result.image;
+    job.image.alpha = input.content.alpha;
     job.optimised = result.optimised;
     job.steps = result.steps;
     job.seconds = result.seconds;
   } catch (const vk::OutOfMemory& e) {
     throw PluginError("The device " + job.device + " has too little memory for this image (" + e.what() +
                       "). Try a smaller working size or style scale, or another device.");
-  } catch (const vk::Error& e) {
+  } catch (const nst::Error& e) {
     throw PluginError(e.what());
   }
   return job;

@@ -1,9 +1,7 @@
 #pragma once
-// One run of the filter, host-free: the layers' pixels in (read from GEGL buffers on the
+// One run of the filter, host-free: the layers' pixels in (pixels.h reads them on the
 // host's thread), the engine on a worker thread, the result's pixels out, with progress
 // and cancellation. Both GIMP adapters drive it; neither knows about Vulkan.
-#include <gegl.h>
-
 #include <atomic>
 #include <exception>
 #include <functional>
@@ -13,40 +11,13 @@
 #include <thread>
 #include <vector>
 
-#include "cli/image_io.h"
+#include "image/image.h"
 #include "plugin/core/settings.h"
 #include "style/run.h"
 
 namespace nst::plugin {
 
-using cli::Image;
-
-// A buffer's pixels as R'G'B' (sRGB-encoded) floats with unassociated alpha, whatever its
-// own format: babl converts grey, 8/16/32-bit integer and float, linear or not. `alpha` is
-// empty when the buffer has none. Call on the host's main thread (GIMP's buffers are
-// backed by the core's tiles).
-Image read_pixels(GeglBuffer* buffer);
-
-// Writes `image` into `buffer` (its size), converted by babl to the buffer's format
-// (grey buffers get the luminance). Without alpha in `image`, the buffer's alpha (if it
-// has one) becomes opaque.
-void write_pixels(const Image& image, GeglBuffer* buffer);
-
-// A GeglBuffer the host lends (a drawable's), unreferenced at the end of the scope.
-class OwnedBuffer {
- public:
-  // Throws PluginError naming `what` when the host gave no buffer.
-  OwnedBuffer(GeglBuffer* buffer, const std::string& what) : buffer_(buffer) {
-    if (!buffer_) throw PluginError("GIMP gave no pixels for " + what);
-  }
-  ~OwnedBuffer() { g_object_unref(buffer_); }
-  OwnedBuffer(const OwnedBuffer&) = delete;
-  OwnedBuffer& operator=(const OwnedBuffer&) = delete;
-  GeglBuffer* get() const { return buffer_; }
-
- private:
-  GeglBuffer* buffer_;
-};
+using image::Image;
 
 // Why a run could not start for want of weights, naming the file looked for and the
 // command that installs it; nothing when the default weight file reads.
@@ -67,7 +38,7 @@ struct JobInput {
 
 struct JobResult {
   Image image;              // the content layer's size, with the content's alpha
-  style::Size optimised;    // the finest size optimised (smaller: enlarged after)
+  image::Size optimised;    // the finest size optimised (smaller: enlarged after)
   uint32_t steps = 0;
   double seconds = 0;
   std::string device;

@@ -1,5 +1,7 @@
 #include "plugin/core/settings.h"
 
+#include "style/parse.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -45,9 +47,14 @@ Parameter text(const char* name, const char* label, const char* help, Kind kind,
           &set_text<Field>};
 }
 
+Parameter shown_as(Widget widget, Parameter parameter) {
+  parameter.widget = widget;
+  return parameter;
+}
+
 std::vector<Parameter> make_parameters() {
   return {
-      {"style-drawable", "St_yle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
+      {kStyleParameter, "St_yle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
        0, 0, 0, {}, {}, false, nullptr, nullptr},
       number<&Settings::strength>("style-strength", "Style strengt_h",
                                   "How strongly the style repaints the image (0 … 100; every 25 is ten times the style "
@@ -70,8 +77,10 @@ std::vector<Parameter> make_parameters() {
                                      "Size of the style's brush strokes and patterns relative to the image (the style "
                                      "is resized to this times the image's longest side)",
                                      Kind::number, 0.1, 4),
-      number<&Settings::seed>("seed", "S_eed", "Random seed for the noise start (init = noise): the same seed, the same result",
-                              Kind::integer, 0, 2147483647),
+      shown_as(Widget::seed_with_new_button,
+               number<&Settings::seed>("seed", "S_eed",
+                                       "Random seed for the noise start (init = noise): the same seed, the same result",
+                                       Kind::integer, 0, 2147483647)),
       text<&Settings::init>("init", "Start _from",
                             "The image the optimisation starts from: the content layer, or random noise (seed)",
                             Kind::choice, {"content", "noise"}, {"The content layer", "Random noise (seed)"}),
@@ -97,9 +106,10 @@ std::vector<Parameter> make_parameters() {
                                 "Coarse-to-fine scales up to the working size, each half the next (1: the working size "
                                 "only); coarse scales give larger, more coherent structures",
                                 Kind::integer, 1, 5, true),
-      text<&Settings::device>("device", "_Device",
-                              "Vulkan device, by index or part of its name; empty: the fastest one found",
-                              Kind::text, {}, {}, false),
+      shown_as(Widget::device_chooser,
+               text<&Settings::device>("device", "_Device",
+                                       "Vulkan device, by index or part of its name; empty: the fastest one found",
+                                       Kind::text, {}, {}, false)),
   };
 }
 
@@ -130,10 +140,6 @@ std::string plain_label(const Parameter& p) {
   std::erase(label, '_');
   return label;
 }
-
-double style_weight_for_strength(double strength) { return std::pow(10.0, 2.0 + strength / 25.0); }
-
-uint32_t refine_steps(int steps) { return static_cast<uint32_t>(std::min(steps, std::max(10, (steps + 3) / 4))); }
 
 const std::vector<Parameter>& parameters() {
   static const std::vector<Parameter> table = make_parameters();
@@ -198,39 +204,5 @@ Settings parse(const std::string& text) {
   }
   return settings;
 }
-
-style::ObjectiveSpec objective_spec(const Settings& settings, const vgg::WeightFile& weights) {
-  const vgg::DefaultLayers defaults = vgg::default_layers(weights);
-  const auto content = style::split_list(settings.content_layers);
-  const auto styles = style::split_list(settings.style_layers);
-  style::ObjectiveSpec spec;
-  spec.content_layers = content.empty() ? defaults.content : content;
-  spec.style_layers = style::parse_style_layers(styles.empty() ? defaults.style : styles);
-  spec.content_weight = 1.0f;
-  spec.style_weight = static_cast<float>(style_weight_for_strength(settings.strength));
-  spec.style_weight_reference_pixels = kStyleWeightReferencePixels;
-  spec.tv_weight = static_cast<float>(settings.tv_weight);
-  return spec;
-}
-
-style::RunOptions run_options(const Settings& settings, style::Size full) {
-  style::RunOptions run;
-  run.steps = static_cast<uint32_t>(settings.steps);
-  run.refine_steps = refine_steps(settings.steps);
-  run.schedule = style::working_size_schedule(full, static_cast<uint32_t>(settings.working_size),
-                                              static_cast<uint32_t>(settings.scales));
-  run.refine_within_memory = true;
-  run.preserve_colors = settings.preserve_colors;
-  run.optimizer = settings.optimizer == "adam" ? style::OptimizerKind::adam : style::OptimizerKind::lbfgs;
-  run.init = settings.init == "noise" ? style::Init::noise : style::Init::content;
-  run.seed = static_cast<uint64_t>(settings.seed);
-  return run;
-}
-
-vgg::Pooling pooling(const Settings& settings) {
-  return settings.pooling == "avg" ? vgg::Pooling::average : vgg::Pooling::max;
-}
-
-std::string result_layer_name(const std::string& style_layer_name) { return style_layer_name + " (style transfer)"; }
 
 }  // namespace nst::plugin

@@ -1,7 +1,7 @@
 #pragma once
-// What the plug-in asks the user for, host-free: the settings, their PDB parameters (one
+// What the plug-in asks the user for, host-free: the settings and their PDB parameters (one
 // table that both GIMP adapters register from, build their dialogs from and save last
-// values with), and how the friendly controls map onto the engine's α, β, γ and schedule.
+// values with). How they map onto the engine: mapping.h.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -9,10 +9,6 @@
 #include <variant>
 #include <vector>
 
-#include "style/objective.h"
-#include "style/run.h"
-#include "vgg/network.h"
-#include "vgg/weights.h"
 
 namespace nst::plugin {
 
@@ -59,23 +55,16 @@ struct Settings {
   std::string device;                  // Vulkan device: name substring or index; empty: best
 };
 
-// β at the reference size style_weight_reference_pixels() (256×256): 10^(2 + strength/25),
-// so 0 → 1e2, 25 → 1e3, 50 → 1e4, 75 → 1e5, 100 → 1e6; each quarter of the slider is
-// ten times the style. α is 1. The engine scales β with the working image's pixels
-// (ObjectiveSpec::style_weight_reference_pixels), which makes a strength look the same at
-// every working size. Calibrated on the partial test weights (DESIGN.md: at 256 px, β =
-// 1e3 barely styles, 1e4 styles clearly, 1e5 breaks the content up).
-double style_weight_for_strength(double strength);
-inline constexpr double kStyleWeightReferencePixels = 256.0 * 256.0;
-
-// Refinement steps at each size above the working size: a quarter of `steps`, at least 10
-// (or `steps`, if fewer): the image is already styled; they add detail.
-uint32_t refine_steps(int steps);
-
 // One PDB parameter after run-mode, image and drawable, in registration order. Numbers,
 // integers and booleans are held as double; text and choices as strings.
 using Value = std::variant<double, std::string>;
 enum class Kind { layer, number, integer, boolean, choice, text };
+// How a dialog shows a parameter: the widget its kind implies, or a row of its own.
+enum class Widget {
+  standard,
+  seed_with_new_button,  // the number and kNewSeedLabel's button (random_seed())
+  device_chooser,        // "Automatic" and each Vulkan device (device_choices())
+};
 
 struct Parameter {
   const char* name;    // PDB name: "style-strength"
@@ -91,10 +80,14 @@ struct Parameter {
   bool advanced = false;             // folded away in the dialog
   Value (*get)(const Settings&) = nullptr;
   void (*set)(Settings&, const Value&) = nullptr;
+  Widget widget = Widget::standard;
 };
 
 // The label without its mnemonic mark, for messages: "Steps".
 std::string plain_label(const Parameter& p);
+
+// The style layer's parameter: the table's first, the one the adapters hold themselves.
+inline constexpr const char* kStyleParameter = "style-drawable";
 
 // "style-drawable" (Kind::layer, no get/set: the adapters hold the style layer) first,
 // then every setting.
@@ -111,13 +104,5 @@ void validate(const Settings& settings);
 // the defaults for them.
 std::string serialise(const Settings& settings);
 Settings parse(const std::string& text);
-
-// The engine's objective and run options for a content layer of `full` size.
-style::ObjectiveSpec objective_spec(const Settings& settings, const vgg::WeightFile& weights);
-style::RunOptions run_options(const Settings& settings, style::Size full);
-vgg::Pooling pooling(const Settings& settings);
-
-// The new layer's name: "<style layer> (style transfer)".
-std::string result_layer_name(const std::string& style_layer_name);
 
 }  // namespace nst::plugin

@@ -129,15 +129,14 @@ std::vector<Reader> add_controls(Rows& main_rows, Rows& advanced_rows, gint32 co
   std::vector<Reader> readers;
   for (const Parameter& p : parameters()) {
     Rows& rows = p.advanced ? advanced_rows : main_rows;
-    const std::string name = p.name;
     if (p.kind == Kind::layer) {
       readers.push_back(add_style_chooser(rows, p, content, choice.style, choice.style));
       continue;
     }
     const Value value = p.get(choice.settings);
-    if (name == "seed") {
+    if (p.widget == Widget::seed_with_new_button) {
       readers.push_back(add_seed(rows, p, choice.settings.seed));
-    } else if (name == "device") {
+    } else if (p.widget == Widget::device_chooser) {
       readers.push_back(add_device(rows, p, devices));
     } else if (p.kind == Kind::boolean) {
       readers.push_back(add_check(rows, p, std::get<double>(value) != 0));

@@ -1,5 +1,7 @@
 #include "plugin/gimp2/host.h"
 
+#include "plugin/core/pixels.h"
+
 namespace nst::plugin::gimp2 {
 namespace {
 

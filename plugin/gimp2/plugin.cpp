@@ -6,8 +6,10 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "image/gegl_session.h"
 #include "plugin/core/filter.h"
 #include "plugin/gimp2/dialog.h"
 #include "plugin/gimp2/host.h"
@@ -61,6 +63,9 @@ void query() {
 }
 
 // Last values: the settings as text, and the style layer, under the procedure's name.
+// The style layer's ID follows the settings on a line of its own, after this marker.
+constexpr std::string_view kStyleMarker = "\nstyle-drawable-id=";
+
 struct LastValues {
   Settings settings;
   std::optional<gint32> style;
@@ -73,13 +78,13 @@ LastValues load_last_values() {
   std::string text(static_cast<size_t>(size), '\0');
   gimp_get_data(kProcedureName, text.data());
   last.settings = parse(text);
-  const auto marker = text.find("\nstyle-drawable-id=");
-  if (marker != std::string::npos) last.style = std::atoi(text.c_str() + marker + 19);
+  const auto marker = text.find(kStyleMarker);
+  if (marker != std::string::npos) last.style = std::atoi(text.c_str() + marker + kStyleMarker.size());
   return last;
 }
 
 void save_last_values(const Settings& settings, gint32 style) {
-  const std::string text = serialise(settings) + "\nstyle-drawable-id=" + std::to_string(style) + "\n";
+  const std::string text = serialise(settings) + std::string(kStyleMarker) + std::to_string(style) + "\n";
   gimp_set_data(kProcedureName, text.c_str(), static_cast<guint32>(text.size() + 1));
 }
 
@@ -125,7 +130,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
   const auto mode = static_cast<GimpRunMode>(param[0].data.d_int32);
   const gint32 image = param[1].data.d_image, content = param[2].data.d_drawable;
   try {
-    const cli::GeglSession gegl(cli::GeglSession::Owner::host);  // for GIMP's buffers and resampling
+    const image::GeglSession gegl(image::GeglSession::Owner::host);  // for GIMP's buffers and resampling
     Gimp2Host host(image, content);
     DialogChoice choice;
     if (mode == GIMP_RUN_NONINTERACTIVE) {

@@ -87,11 +87,10 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
   const std::string problem = dialog_problem(devices);
   std::vector<const char*> shown;
   for (const Parameter& p : parameters()) {
-    const std::string name = p.name;
     if (p.advanced) continue;
-    if (name == "seed") {
+    if (p.widget == Widget::seed_with_new_button) {
       shown.push_back(seed_row(dialog, config));
-    } else if (name == "device") {
+    } else if (p.widget == Widget::device_chooser) {
       shown.push_back(device_row(dialog, config, devices));
     } else {
       if (p.kind == Kind::number || p.kind == Kind::integer) slider(dialog, p);

@@ -1,5 +1,7 @@
 #include "plugin/gimp3/host.h"
 
+#include "plugin/core/pixels.h"
+
 namespace nst::plugin::gimp3 {
 namespace {
 

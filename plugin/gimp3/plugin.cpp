@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "image/gegl_session.h"
 #include "plugin/core/filter.h"
 #include "plugin/gimp3/dialog.h"
 #include "plugin/gimp3/host.h"
@@ -84,7 +85,7 @@ Settings settings_from(GimpProcedureConfig* config) {
 
 std::optional<ItemId> style_in(GimpProcedureConfig* config) {
   GimpDrawable* style = nullptr;
-  g_object_get(config, parameters().front().name, &style, nullptr);
+  g_object_get(config, kStyleParameter, &style, nullptr);
   if (!style) return std::nullopt;
   const ItemId id = gimp_item_get_id(GIMP_ITEM(style));
   g_object_unref(style);
@@ -101,10 +102,10 @@ GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image
     if (!drawables || !drawables[0] || drawables[1]) {
       throw PluginError("Select exactly one layer, the content, to stylise.");
     }
-    const cli::GeglSession gegl(cli::GeglSession::Owner::host);  // for the style's resampling
+    const image::GeglSession gegl(image::GeglSession::Owner::host);  // for the style's resampling
     Gimp3Host host(image, drawables[0]);
     const std::optional<ItemId> style = style_for_run(host, mode == GIMP_RUN_NONINTERACTIVE, style_in(config));
-    if (style) g_object_set(config, parameters().front().name, gimp_item_get_by_id(*style), nullptr);
+    if (style) g_object_set(config, kStyleParameter, gimp_item_get_by_id(*style), nullptr);
     if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, config)) {
       return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
     }

@@ -1,5 +1,5 @@
 #pragma once
-// DESIGN.md's objective in double precision on the CPU, written as plainly as possible,
+// docs/design.md § Objective in double precision on the CPU, written as plainly as possible,
 // for checking the device's values and gradients (the latter by finite differences).
 #include <algorithm>
 #include <map>
