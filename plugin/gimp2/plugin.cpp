@@ -131,7 +131,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
   const gint32 image = param[1].data.d_image, content = param[2].data.d_drawable;
   try {
     const image::GeglSession gegl(image::GeglSession::Owner::host);  // for GIMP's buffers and resampling
-    Gimp2Host host(image, content);
+    const std::unique_ptr<Host> host = make_host(image, content);
     DialogChoice choice;
     if (mode == GIMP_RUN_NONINTERACTIVE) {
       if (count != kFixedArguments + static_cast<gint>(parameters().size())) {
@@ -142,7 +142,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
     } else {
       const LastValues last = load_last_values();
       choice.settings = last.settings;
-      choice.style = style_for_run(host, false, last.style).value_or(-1);
+      choice.style = style_for_run(*host, false, last.style).value_or(-1);
       if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(content, choice)) {
         returned.values[0].data.d_status = GIMP_PDB_CANCEL;
         return;
@@ -151,7 +151,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
     gimp_progress_init(kProgressTitle);
     // GIMP's progress bar has a Cancel button that ends this plug-in at once; the image is
     // touched only after the run, so it then stays as it was.
-    const gint32 layer = run_filter(host, choice.style, choice.settings);
+    const gint32 layer = run_filter(*host, choice.style, choice.settings);
     save_last_values(choice.settings, choice.style);  // as GIMP's own filters do, in every mode
     if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
     returned.values[0].data.d_status = GIMP_PDB_SUCCESS;

@@ -103,8 +103,8 @@ GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image
       throw PluginError("Select exactly one layer, the content, to stylise.");
     }
     const image::GeglSession gegl(image::GeglSession::Owner::host);  // for the style's resampling
-    Gimp3Host host(image, drawables[0]);
-    const std::optional<ItemId> style = style_for_run(host, mode == GIMP_RUN_NONINTERACTIVE, style_in(config));
+    const std::unique_ptr<Host> host = make_host(image, drawables[0]);
+    const std::optional<ItemId> style = style_for_run(*host, mode == GIMP_RUN_NONINTERACTIVE, style_in(config));
     if (style) g_object_set(config, kStyleParameter, gimp_item_get_by_id(*style), nullptr);
     if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, config)) {
       return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
@@ -114,7 +114,7 @@ GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image
     gimp_progress_init(kProgressTitle);
     // GIMP's progress bar has a Cancel button that ends this plug-in at once; the image is
     // touched only after the run, so it then stays as it was.
-    const ItemId layer = run_filter(host, *chosen, settings_from(config));
+    const ItemId layer = run_filter(*host, *chosen, settings_from(config));
     if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
     GimpValueArray* values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, nullptr);
     GIMP_VALUES_SET_LAYER(values, 1, GIMP_LAYER(gimp_item_get_by_id(layer)));
