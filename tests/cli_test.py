@@ -108,11 +108,33 @@ class Cli(unittest.TestCase):
                      ["eval", "a", "b", "c", "--style-layers", "relu1_1:abc"],
                      ["eval", "a", "b", "c", "--style-layers", "relu1_1:-1"],
                      ["eval", "a", "b", "c", "--style-layers", "relu1_1:2,relu2_1"],
+                     ["eval", "a", "b", "c", "--style-layers", "relu1_1,relu1_1"],
+                     ["a", "b", "-o", "c.png", "--content-layers", "relu3_2,relu3_2"],
+                     ["a", "b", "-o", "c.png", "--style-weight", "-1"],
+                     ["a", "b", "-o", "c.png", "--style-weight", "nan"],
+                     ["a", "b", "-o", "c.png", "--tv-weight", "inf"],
+                     ["a", "b", "-o", "c.png", "--content-weight", "-0.5"],
+                     ["a", "b", "-o", "c.png", "--lr", "nan"],
+                     ["a", "b", "-o", "c.png", "--lr", "0"],
                      ["eval", "a", "b", "c", "--steps", "1e12"],
                      ["a", "b", "-o", "c.png", "--scales", "0"]):
             result = run(*args)
             self.assertEqual(result.returncode, 2, args)
             self.assertIn("usage:", result.stderr)
+
+    def test_outputs_that_would_overwrite_an_input_or_each_other_are_refused(self):
+        content = self.dir / "mine.jpg"
+        content.write_bytes(pathlib.Path(self.content).read_bytes())
+        before = content.read_bytes()
+        summary = self.dir / "both.json"
+        for args in ([content, self.style, "-o", content], [self.content, content, "-o", content],
+                     [self.content, self.style, "-o", summary, "--json", summary],
+                     ["eval", content, self.content, self.style, "--json", content]):
+            result = run(*args, "--weights", self.weights)
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertIn("usage:", result.stderr)
+        self.assertEqual(content.read_bytes(), before)
+        self.assertFalse(summary.exists())
 
     def test_stylise_writes_the_image_and_a_summary_whose_loss_falls(self):
         output, summary = self.dir / "styled.png", self.dir / "run.json"

@@ -153,5 +153,26 @@ TEST_F(Network, UnknownLayerNamesTheLayersAvailable) {
   EXPECT_THROW(vgg::Pass(network, {3, 8, 8}, {"relu2_1"}), nst::Error);
 }
 
+// A layer listed twice was recorded into a target that was then dropped (a crash at
+// submission) or counted its term twice: the objective refuses it, naming the layer.
+TEST_F(Network, ObjectiveRefusesALayerListedTwice) {
+  const ObjectiveCase setup;
+  vgg::Network network(ctx(), setup.weights, vgg::Pooling::max);
+  Tensor content = make_tensor(ctx(), setup.shape, as_floats(setup.content), "content");
+  Tensor style = make_tensor(ctx(), setup.shape, as_floats(setup.x), "style");
+  style::ObjectiveSpec repeated_style = setup.spec, repeated_content = setup.spec;
+  repeated_style.style_layers.push_back({"relu1_1", 0.1f});
+  repeated_content.content_layers.push_back("relu2_2");
+  for (const auto& [spec, layer] : {std::pair{repeated_style, "style layer relu1_1"},
+                                    std::pair{repeated_content, "content layer relu2_2"}}) {
+    try {
+      style::Objective objective(network, spec, content, {{&style, 1.0f}});
+      ADD_FAILURE() << "expected a refusal of " << layer;
+    } catch (const nst::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(layer), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nst::test

@@ -1,6 +1,9 @@
 #include "cli/options.h"
 
 #include <cmath>
+#include <filesystem>
+#include <iterator>
+#include <utility>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -11,8 +14,22 @@ namespace nst::cli {
 namespace {
 
 float to_float(const std::string& option, const std::string& text) {
-  if (const auto value = style::parse_number(text)) return static_cast<float>(*value);
-  throw UsageError(option + " expects a number, not '" + text + "'");
+  const auto value = style::parse_number(text);
+  if (value && std::isfinite(static_cast<float>(*value))) return static_cast<float>(*value);
+  throw UsageError(option + " expects a finite number, not '" + text + "'");
+}
+
+// A weight of the objective (α, β, γ) or a blend weight: 0 turns its term off.
+float to_weight(const std::string& option, const std::string& text) {
+  const float value = to_float(option, text);
+  if (value < 0) throw UsageError(option + " must not be negative, not '" + text + "'");
+  return value;
+}
+
+float to_positive(const std::string& option, const std::string& text) {
+  const float value = to_float(option, text);
+  if (!(value > 0)) throw UsageError(option + " must be positive, not '" + text + "'");
+  return value;
 }
 
 uint32_t to_count(const std::string& option, const std::string& text) {
@@ -39,22 +56,22 @@ const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table{
       {"-o", [](Options& o, auto&, auto& v) { o.output = v; }},
       {"--size", [](Options& o, auto& n, auto& v) { o.size = to_count(n, v); }},
-      {"--content-weight", [](Options& o, auto& n, auto& v) { o.objective.content_weight = to_float(n, v); }},
-      {"--style-weight", [](Options& o, auto& n, auto& v) { o.objective.style_weight = to_float(n, v); }},
-      {"--tv-weight", [](Options& o, auto& n, auto& v) { o.objective.tv_weight = to_float(n, v); }},
+      {"--content-weight", [](Options& o, auto& n, auto& v) { o.objective.content_weight = to_weight(n, v); }},
+      {"--style-weight", [](Options& o, auto& n, auto& v) { o.objective.style_weight = to_weight(n, v); }},
+      {"--tv-weight", [](Options& o, auto& n, auto& v) { o.objective.tv_weight = to_weight(n, v); }},
       {"--content-layers", [](Options& o, auto&, auto& v) { o.objective.content_layers = style::split_list(v); }},
       {"--style-layers", [](Options& o, auto&, auto& v) { o.objective.style_layers = style::split_list(v); }},
       {"--style-blend",
        [](Options& o, auto& n, auto& v) {
          o.style_blend.clear();
-         for (const auto& item : style::split_list(v)) o.style_blend.push_back(to_float(n, item));
+         for (const auto& item : style::split_list(v)) o.style_blend.push_back(to_weight(n, item));
        }},
-      {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_float(n, v); }},
+      {"--style-scale", [](Options& o, auto& n, auto& v) { o.style_scale = to_positive(n, v); }},
       {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = parsed(n, v, style::parse_pooling); }},
       {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
       {"--scales", [](Options& o, auto& n, auto& v) { o.scales = to_count(n, v); }},
       {"--optimizer", [](Options& o, auto& n, auto& v) { o.optimizer = parsed(n, v, style::parse_optimizer); }},
-      {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_float(n, v); }},
+      {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_positive(n, v); }},
       {"--init", [](Options& o, auto&, auto& v) { o.init = v; }},
       {"--seed",
        [](Options& o, auto& n, auto& v) {
@@ -72,6 +89,37 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
+// Whether two paths name one file: the same file where both exist, else the same path
+// once made absolute and normal.
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (std::filesystem::equivalent(a, b, error)) return true;
+  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
+}
+
+// The files nst writes must be neither one another nor any file it reads: writing over an
+// input would destroy the user's picture.
+void check_outputs(const Options& options) {
+  std::vector<std::string> inputs = options.styles;
+  inputs.push_back(options.content);
+  inputs.push_back(options.image);
+  if (options.init != "content" && options.init != "noise") inputs.push_back(options.init);
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"-o", &options.output}, {"--json", &options.json}, {"--grad-out", &options.grad_out}};
+  for (size_t i = 0; i < std::size(outputs); ++i) {
+    const auto& [option, path] = outputs[i];
+    if (path->empty()) continue;
+    for (const std::string& input : inputs) {
+      if (!input.empty() && same_file(*path, input)) throw UsageError(std::string(option) + " " + *path + " is an input");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (!outputs[j].second->empty() && same_file(*path, *outputs[j].second)) {
+        throw UsageError(std::string(option) + " and " + outputs[j].first + " name the same file, " + *path);
+      }
+    }
+  }
+}
+
 void check(const Options& options) {
   if (options.command == Options::Command::list_devices) return;
   if (options.content.empty() || options.styles.empty()) throw UsageError("a content image and a style image are needed");
@@ -79,9 +127,11 @@ void check(const Options& options) {
   if (!options.style_blend.empty() && options.style_blend.size() != options.styles.size()) {
     throw UsageError("--style-blend needs one weight per style image (" + std::to_string(options.styles.size()) + ")");
   }
-  if (!(options.style_scale > 0)) throw UsageError("--style-scale must be positive");
+  check_outputs(options);
   // Weights as the engine takes them: refused here, before any work.
   parsed("--style-layers", options.objective.style_layers, style::parse_style_layers);
+  parsed("--content-layers", options.objective.content_layers,
+         [](const auto& layers) { style::require_distinct(layers, "content layer"); return 0; });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "style/objective.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -14,17 +15,32 @@
 namespace nst::style {
 namespace {
 
-std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
-  std::vector<std::string> layers = spec.content_layers;
-  for (const auto& s : spec.style_layers) layers.push_back(s.layer);
-  if (layers.empty()) throw nst::Error("the objective has neither content nor style layers");
-  return layers;
-}
-
 std::vector<std::string> style_names(const ObjectiveSpec& spec) {
   std::vector<std::string> names;
   for (const auto& s : spec.style_layers) names.push_back(s.layer);
   return names;
+}
+
+// Each list's layers once: the targets are kept per layer, so a repeated layer would have
+// its term counted twice (content) or its target replaced while still recorded (style).
+void require_distinct(const std::vector<std::string>& layers, const char* what) {
+  if (const auto layer = first_repeated(layers)) {
+    throw nst::Error(std::string("the objective lists ") + what + " " + *layer + " twice");
+  }
+}
+
+std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
+  for (const float weight : {spec.content_weight, spec.style_weight, spec.tv_weight}) {
+    if (!(weight >= 0) || !std::isfinite(weight)) {
+      throw nst::Error("the objective's weights α, β, γ must be finite and not negative, not " + std::to_string(weight));
+    }
+  }
+  require_distinct(spec.content_layers, "content layer");
+  require_distinct(style_names(spec), "style layer");
+  std::vector<std::string> layers = spec.content_layers;
+  for (const auto& s : spec.style_layers) layers.push_back(s.layer);
+  if (layers.empty()) throw nst::Error("the objective has neither content nor style layers");
+  return layers;
 }
 
 Shape gram_shape(const Tensor& features) { return {1, features.shape().c, features.shape().c}; }
@@ -37,6 +53,13 @@ Tensor copy_of(vk::Recorder& rec, const Tensor& source, const std::string& name)
 }
 
 }  // namespace
+
+std::optional<std::string> first_repeated(const std::vector<std::string>& layers) {
+  for (auto layer = layers.begin(); layer != layers.end(); ++layer) {
+    if (std::find(layers.begin(), layer, *layer) != layer) return *layer;
+  }
+  return std::nullopt;
+}
 
 std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers) {
   std::vector<StyleLayer> result;

@@ -7,6 +7,7 @@
 //   L_tv = Σ_c Σ (x_{i,j+1} − x_{i,j})² + (x_{i+1,j} − x_{i,j})²
 // Every value and gradient is computed on the device; the terms land in device scalars.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ inline constexpr double kStyleWeightReferencePixels = 256.0 * 256.0;
 
 // β for an image of `pixels` pixels, after style_weight_reference_pixels.
 float effective_style_weight(const ObjectiveSpec& spec, double pixels);
+
+// The first layer `layers` lists a second time, if any: the objective takes each once.
+std::optional<std::string> first_repeated(const std::vector<std::string>& layers);
 
 // The layers with w_l = 1/|layers|: the default weights (docs/design.md § Objective).
 std::vector<StyleLayer> equal_weights(const std::vector<std::string>& layers);

@@ -16,6 +16,10 @@ float layer_weight(const std::string& spec, const std::string& text) {
 
 }  // namespace
 
+void require_distinct(const std::vector<std::string>& layers, const std::string& what) {
+  if (const auto layer = first_repeated(layers)) throw std::invalid_argument(what + " " + *layer + " is given twice");
+}
+
 std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs) {
   std::vector<StyleLayer> layers;
   float given = 0;
@@ -30,6 +34,9 @@ std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs
     layers.push_back({spec.substr(0, colon), layer_weight(spec, spec.substr(colon + 1))});
     given += layers.back().weight;
   }
+  std::vector<std::string> names;
+  for (const auto& l : layers) names.push_back(l.layer);
+  require_distinct(names, "style layer");
   if (unweighted == layers.size()) return equal_weights(specs);
   if (unweighted > 0 && !(given < 1)) {
     std::ostringstream message;
@@ -77,6 +84,7 @@ ObjectiveSpec objective_spec(const ObjectiveChoices& choices, const vgg::WeightF
   const vgg::DefaultLayers defaults = vgg::default_layers(weights);
   ObjectiveSpec spec;
   spec.content_layers = choices.content_layers.empty() ? defaults.content : choices.content_layers;
+  require_distinct(spec.content_layers, "content layer");
   spec.style_layers = parse_style_layers(choices.style_layers.empty() ? defaults.style : choices.style_layers);
   spec.content_weight = choices.content_weight;
   spec.style_weight = choices.style_weight;

@@ -23,8 +23,13 @@ std::optional<double> parse_number(std::string_view text);
 
 // "relu1_1:0.3" → {relu1_1, 0.3}. Layers without a weight share what the given ones leave
 // of 1 (equally, when none is given). Throws std::invalid_argument for a weight that is not
-// a positive number, or given weights that leave nothing for the layers without one.
+// a positive number, given weights that leave nothing for the layers without one, or a
+// layer given twice.
 std::vector<StyleLayer> parse_style_layers(const std::vector<std::string>& specs);
+
+// Throws std::invalid_argument naming the first layer `layers` lists twice (`what`: "style
+// layer", "content layer"): a repeated layer would count its term twice, so it is refused.
+void require_distinct(const std::vector<std::string>& layers, const std::string& what);
 
 // "max" | "avg"; "lbfgs" | "adam". Throw std::invalid_argument naming the allowed values.
 vgg::Pooling parse_pooling(std::string_view text);
@@ -45,7 +50,8 @@ struct ObjectiveChoices {
 };
 
 // The engine's objective for `choices`, with the weight file's default layers where none
-// are given. Throws std::invalid_argument for malformed style layer weights.
+// are given. Throws std::invalid_argument for malformed style layer weights or a layer
+// given twice.
 ObjectiveSpec objective_spec(const ObjectiveChoices& choices, const vgg::WeightFile& weights);
 
 }  // namespace nst::style

@@ -165,6 +165,11 @@ void validate(const Settings& settings) {
   } catch (const std::invalid_argument& e) {
     throw PluginError(std::string("Style layers: ") + e.what());
   }
+  try {
+    style::require_distinct(style::split_list(settings.content_layers), "content layer");
+  } catch (const std::invalid_argument& e) {
+    throw PluginError(std::string("Content layers: ") + e.what());
+  }
 }
 
 std::string serialise(const Settings& settings) {

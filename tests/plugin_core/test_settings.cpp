@@ -160,7 +160,7 @@ TEST(Validate, UnknownChoicesNameTheAllowedValues) {
 }
 
 TEST(Validate, MalformedStyleLayerWeightsAreRefused) {
-  for (const char* layers : {"relu1_1:-1", "relu1_1:2,relu2_1", "relu1_1:abc"}) {
+  for (const char* layers : {"relu1_1:-1", "relu1_1:2,relu2_1", "relu1_1:abc", "relu1_1,relu1_1"}) {
     Settings s;
     s.style_layers = layers;
     const std::string message = plugin_error([&] { validate(s); });
@@ -169,6 +169,14 @@ TEST(Validate, MalformedStyleLayerWeightsAreRefused) {
   Settings good;
   good.style_layers = "relu1_1:0.25,relu2_1";
   EXPECT_NO_THROW(validate(good));
+}
+
+TEST(Validate, RepeatedContentLayersAreRefused) {
+  Settings s;
+  s.content_layers = "relu3_2,relu3_2";
+  const std::string message = plugin_error([&] { validate(s); });
+  EXPECT_TRUE(contains(message, "Content layers")) << message;
+  EXPECT_TRUE(contains(message, "relu3_2")) << message;
 }
 
 Settings everything_changed() {
