@@ -29,7 +29,8 @@ void require_distinct(const std::vector<std::string>& layers, const char* what) 
   }
 }
 
-std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
+// `spec`, once its weights are finite and not negative and each list names a layer once.
+const ObjectiveSpec& checked(const ObjectiveSpec& spec) {
   for (const float weight : {spec.content_weight, spec.style_weight, spec.tv_weight}) {
     if (!(weight >= 0) || !std::isfinite(weight)) {
       throw nst::Error("the objective's weights α, β, γ must be finite and not negative, not " + std::to_string(weight));
@@ -37,6 +38,10 @@ std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
   }
   require_distinct(spec.content_layers, "content layer");
   require_distinct(style_names(spec), "style layer");
+  return spec;
+}
+
+std::vector<std::string> all_layers(const ObjectiveSpec& spec) {
   std::vector<std::string> layers = spec.content_layers;
   for (const auto& s : spec.style_layers) layers.push_back(s.layer);
   if (layers.empty()) throw nst::Error("the objective has neither content nor style layers");
@@ -75,7 +80,7 @@ float effective_style_weight(const ObjectiveSpec& spec, double pixels) {
 Objective::Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
                      const std::vector<StyleTensor>& styles)
     : network_(network),
-      spec_(spec),
+      spec_(checked(spec)),
       shape_(content.shape()),
       style_weight_(effective_style_weight(spec, double(shape_.h) * shape_.w)),
       pass_(network, content.shape(), all_layers(spec)),
