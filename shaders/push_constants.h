@@ -20,6 +20,9 @@ using uint = std::uint32_t;
 NST_PUSH(Count) { uint count; };
 // rgb_to_net, net_to_rgb, preserve_colors
 NST_PUSH(Pixels) { uint pixels; };
+// copy_window: a height×width rectangle of each channel, from (src_y, src_x) of a
+// channels×src_h×src_w tensor to (dst_y, dst_x) of a channels×dst_h×dst_w one
+NST_PUSH(Window) { uint channels, src_h, src_w, src_y, src_x, dst_h, dst_w, dst_y, dst_x, height, width, accumulate; };
 // conv3x3_tiled, conv3x3_texel
 NST_PUSH(Conv) { uint cin, cout, height, width; };
 // maxpool2x2(_grad), avgpool2x2(_grad), resize_bilinear: an input plane mapped onto an output plane

@@ -7,23 +7,12 @@
 #include "style/objective.h"
 #include "support/kernel_test.h"
 #include "support/objective_reference.h"
+#include "support/synthetic_weights.h"
 #include "vgg/network.h"
 #include "vk/error.h"
 
 namespace nst::test {
 namespace {
-
-vgg::WeightFile synthetic_weights(size_t convolutions, uint32_t seed) {
-  vgg::WeightFile file;
-  for (size_t i = 0; i < convolutions; ++i) {
-    const auto& spec = vgg::kConvolutions[i];
-    // He-scaled, and a scale-preserving gain for the first layer's 0..255-sized input.
-    const float bound = std::sqrt(6.0f / (9.0f * spec.cin));
-    file.layers.push_back({spec.name, {spec.cin, spec.cout, random_values(size_t{9} * spec.cin * spec.cout, seed + i, -bound, bound),
-                                       random_values(spec.cout, seed + 100 + i, -1.0f, 1.0f)}});
-  }
-  return file;
-}
 
 Map random_image(Shape shape, uint32_t seed, float lo = -60.0f, float hi = 60.0f) {
   const auto values = random_values(shape.count(), seed, lo, hi);

@@ -6,24 +6,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "support/kernel_test.h"
-#include "vgg/layers.h"
+#include "support/synthetic_weights.h"
+#include "vk/error.h"
 
 namespace nst::test {
 namespace {
-
-vgg::WeightFile synthetic_weights() {
-  vgg::WeightFile file;
-  for (size_t i = 0; i < 4; ++i) {  // conv1_1 … conv2_2
-    const auto& spec = vgg::kConvolutions[i];
-    const float bound = std::sqrt(6.0f / (9.0f * spec.cin));
-    file.layers.push_back({spec.name, {spec.cin, spec.cout, random_values(size_t{9} * spec.cin * spec.cout, 80 + i, -bound, bound),
-                                       random_values(spec.cout, 90 + i, -0.1f, 0.1f)}});
-  }
-  return file;
-}
 
 // A smooth photo-like content and a striped, differently coloured style.
 image::Image content_image(uint32_t w, uint32_t h) {
@@ -57,7 +48,7 @@ style::Request request(style::OptimizerKind optimizer, uint32_t steps) {
 
 class Run : public KernelTest {
  protected:
-  vgg::WeightFile weights_ = synthetic_weights();
+  vgg::WeightFile weights_ = synthetic_weights(4, 80, 0.1f);  // conv1_1 … conv2_2
 };
 
 TEST_F(Run, LbfgsLowersTheObjectiveAndTheStyleDistance) {
@@ -244,27 +235,118 @@ TEST_F(Run, RefinementScalesTakeTheirOwnStepCount) {
   EXPECT_THROW(style::stylise(network, r, nullptr, style::CancelToken()), std::invalid_argument);
 }
 
-TEST_F(Run, RefiningStopsWhereTheNextScaleWouldExceedTheMemoryLimit) {
+// Progress reports after whole steps (a tiled step also reports its tiles).
+std::vector<style::Progress> steps_of(const std::vector<style::Progress>& seen) {
+  std::vector<style::Progress> steps;
+  std::copy_if(seen.begin(), seen.end(), std::back_inserter(steps), [](const style::Progress& p) { return p.tiles == 0; });
+  return steps;
+}
+
+// The memory a run holds before its first scale, plus `margin`.
+uint64_t limit_with(vk::Context& context, uint64_t margin) { return context.allocator().bytes_in_use() + margin; }
+
+TEST_F(Run, RefiningBeyondTheMemoryLimitTilesTheLargerScales) {
   vgg::Network network(ctx(), weights_, vgg::Pooling::max);
   auto r = request(style::OptimizerKind::lbfgs, 4);
   r.content = content_image(96, 80);
   r.options.schedule = style::working_size_schedule({96, 80}, 24, 1);  // 24, 48, 96
   r.options.refine_steps = 2;
   r.options.refine_within_memory = true;
-  // What the run holds before its first scale, plus a margin that a 48×40 scale fits and
-  // a 96×80 one (four times the activations and L-BFGS history) does not.
-  r.options.memory_limit_bytes = ctx().allocator().bytes_in_use() + (8ull << 20);
+  // 8 MiB holds the 24×20 and 48×40 scales whole, but not the 96×80 one's activations
+  // (12.8 MB): that scale runs in tiles, at its full size.
+  r.options.memory_limit_bytes = limit_with(ctx(), 8ull << 20);
   std::vector<style::Progress> seen;
   const auto result = style::stylise(network, r, [&](const style::Progress& p) { seen.push_back(p); }, style::CancelToken());
-  EXPECT_EQ(result.optimised, (image::Size{48, 40}));
-  EXPECT_EQ(result.steps, 6u);
-  ASSERT_EQ(seen.size(), 6u);
-  EXPECT_EQ(result.image.width, 96u);  // enlarged to the content's size all the same
-  EXPECT_EQ(result.image.height, 80u);
+  EXPECT_EQ(result.optimised, (image::Size{96, 80}));
+  EXPECT_GT(result.tiles.tiles.size(), 1u) << style::describe(result.tiles);
+  EXPECT_EQ(result.steps, 8u);
+  EXPECT_EQ(steps_of(seen).size(), 8u);
+  EXPECT_GT(seen.size(), 8u);  // the tiled steps reported their tiles
+  EXPECT_LE(result.peak_device_bytes, r.options.memory_limit_bytes);
   EXPECT_EQ(result.image.rgb.size(), 96u * 80 * 3);
-  // Without the limit the same run reaches the full size.
+  // Without the limit the same run is untiled.
   r.options.memory_limit_bytes = 0;
-  EXPECT_EQ(style::stylise(network, r, nullptr, style::CancelToken()).optimised, (image::Size{96, 80}));
+  EXPECT_EQ(style::stylise(network, r, nullptr, style::CancelToken()).tiles.tiles.size(), 1u);
+}
+
+TEST_F(Run, RefiningStopsWhereNotEvenTheSmallestTileFits) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 4);
+  r.content = content_image(192, 160);
+  r.options.schedule = style::working_size_schedule({192, 160}, 24, 1);  // 24, 48, 96, 192
+  r.options.refine_steps = 2;
+  r.options.refine_within_memory = true;
+  // 3 MiB: the 192×160 scale's optimiser alone (12 x-sized vectors of 369 kB) does not fit.
+  r.options.memory_limit_bytes = limit_with(ctx(), 3ull << 20);
+  const auto result = style::stylise(network, r, nullptr, style::CancelToken());
+  EXPECT_LT(result.optimised.width, 192u);
+  EXPECT_GT(result.optimised.width, 24u);
+  EXPECT_EQ(result.image.width, 192u);  // enlarged to the content's size all the same
+  EXPECT_EQ(result.image.rgb.size(), 192u * 160 * 3);
+  // Not refining, the same limit is an error that says what did not fit.
+  r.options.refine_within_memory = false;
+  try {
+    style::stylise(network, r, nullptr, style::CancelToken());
+    ADD_FAILURE() << "expected vk::OutOfMemory";
+  } catch (const vk::OutOfMemory& e) {
+    EXPECT_NE(std::string(e.what()).find("smallest tile"), std::string::npos) << e.what();
+  }
+}
+
+// The losses reported after each step of a 61×47 run, untiled and in 16 px tiles.
+std::pair<std::vector<double>, std::vector<double>> loss_curves(const vgg::Network& network, style::Request r) {
+  r.content = content_image(61, 47);
+  std::vector<double> untiled, tiled;
+  style::stylise(network, r, [&](const style::Progress& p) { untiled.push_back(p.loss.total); }, style::CancelToken());
+  r.options.tile_side = 16;
+  std::vector<style::Progress> seen;
+  const auto result = style::stylise(network, r, [&](const style::Progress& p) { seen.push_back(p); }, style::CancelToken());
+  EXPECT_EQ(result.tiles.tiles.size(), 4u * 3);
+  for (const auto& p : steps_of(seen)) tiled.push_back(p.loss.total);
+  EXPECT_EQ(tiled.size(), r.options.steps);
+  EXPECT_EQ(untiled.size(), r.options.steps);
+  return {untiled, tiled};
+}
+
+// Tiling changes only the summation order: 20 Adam steps follow the untiled losses.
+TEST_F(Run, TiledRunFollowsTheUntiledLossCurve) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  const auto [untiled, tiled] = loss_curves(network, request(style::OptimizerKind::adam, 20));
+  for (size_t i = 0; i < std::min(tiled.size(), untiled.size()); ++i) {
+    EXPECT_NEAR(tiled[i], untiled[i], 1e-4 * untiled[i]) << "step " << i + 1;
+  }
+  EXPECT_LT(untiled.back(), untiled.front() / 2);  // the curve goes somewhere
+}
+
+// L-BFGS's line search amplifies float rounding once it backtracks from a far trial point
+// (measured: equal to 1e-7 for 8 steps, then apart by up to 1 %): the first steps agree,
+// and both runs end as low.
+TEST_F(Run, TiledLbfgsRunFollowsTheUntiledOneAsFarAsRoundingAllows) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  const auto [untiled, tiled] = loss_curves(network, request(style::OptimizerKind::lbfgs, 20));
+  ASSERT_EQ(tiled.size(), untiled.size());
+  for (size_t i = 0; i < 8; ++i) EXPECT_NEAR(tiled[i], untiled[i], 1e-4 * untiled[i]) << "step " << i + 1;
+  const double best_untiled = *std::min_element(untiled.begin(), untiled.end());
+  const double best_tiled = *std::min_element(tiled.begin(), tiled.end());
+  EXPECT_NEAR(best_tiled, best_untiled, 0.05 * best_untiled);
+}
+
+// Cancelled between two tiles of step 3, the run returns the image of step 2.
+TEST_F(Run, CancellingBetweenTilesReturnsTheLastAcceptedImage) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 2);
+  r.content = content_image(61, 47);
+  r.options.tile_side = 16;
+  const auto two_steps = style::stylise(network, r, nullptr, style::CancelToken());
+  r.options.steps = 10;
+  r.options.partial_on_cancel = true;
+  style::CancelToken cancel;
+  const auto result = style::stylise(network, r, [&](const style::Progress& p) {
+    if (p.step == 3 && p.tile == 5) cancel.cancel();
+  }, cancel);
+  EXPECT_TRUE(result.cancelled);
+  EXPECT_EQ(result.steps, 2u);
+  EXPECT_EQ(result.image.rgb, two_steps.image.rgb);
 }
 
 // I and Q of NTSC's YIQ, the chroma colour preservation keeps.

@@ -51,7 +51,9 @@ struct Dimensions {
 };
 
 // The N×M reading of `features`, after checking that `gram` (and `target`, if given) is 1×N×N.
-Dimensions dimensions(const char* op, const Tensor& features, const Tensor& gram, const Tensor* target = nullptr) {
+// M is `positions`, or the features' H·W where that is 0.
+Dimensions dimensions(const char* op, const Tensor& features, const Tensor& gram, const Tensor* target = nullptr,
+                      uint64_t positions = 0) {
   const Shape& shape = features.shape();
   const Shape square{1, shape.c, shape.c};
   for (const Tensor* t : {&gram, target}) {
@@ -60,7 +62,7 @@ Dimensions dimensions(const char* op, const Tensor& features, const Tensor& gram
                       features.name() + "' of " + shape.str() + " need " + square.str());
     }
   }
-  const double n = shape.c, m = static_cast<double>(shape.plane());
+  const double n = shape.c, m = static_cast<double>(positions ? positions : shape.plane());
   return {shape.c, static_cast<uint32_t>(shape.plane()), n * n * m * m};
 }
 
@@ -92,14 +94,14 @@ void gram(vk::Recorder& rec, const Tensor& features, Tensor& gram) {
 }
 
 void style_loss(vk::Recorder& rec, const Tensor& features, const Tensor& gram, const Tensor& target, float weight,
-                Tensor& scalars, uint32_t slot, Accumulate accumulate) {
-  const Dimensions d = dimensions("style_loss", features, gram, &target);
+                Tensor& scalars, uint32_t slot, Accumulate accumulate, uint64_t positions) {
+  const Dimensions d = dimensions("style_loss", features, gram, &target, positions);
   sum_squared_difference(rec, gram, target, static_cast<float>(weight / (4 * d.n2m2)), scalars, slot, accumulate);
 }
 
 void gram_grad(vk::Recorder& rec, const Tensor& features, const Tensor& gram, const Tensor& target, float weight,
-               Tensor& grad, Accumulate accumulate) {
-  const Dimensions d = dimensions("gram_grad", features, gram, &target);
+               Tensor& grad, Accumulate accumulate, uint64_t positions) {
+  const Dimensions d = dimensions("gram_grad", features, gram, &target, positions);
   require_same_shape("gram_grad", features, grad);
   const vk::Specialization spec = tile_spec(rec.context());
   const uint32_t tile = kBlock * spec.workgroup[0];

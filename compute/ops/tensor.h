@@ -31,6 +31,9 @@ class Tensor {
   uint64_t count() const { return shape_.count(); }
   uint64_t bytes() const { return count() * sizeof(float); }
   const std::string& name() const { return buffer_->name(); }
+  // The same memory seen as `shape` (no more elements than the buffer holds from this
+  // tensor's start): a tiled pass reuses one set of buffers for tiles of different sizes.
+  Tensor view(Shape shape) const { return Tensor(*context_, buffer_, offset_, shape); }
   vk::Context& context() const { return *context_; }
   vk::BufferSpan span() const { return {buffer_.get(), offset_, bytes()}; }
 

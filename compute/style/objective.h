@@ -6,12 +6,14 @@
 //   A^l = Σ_k b_k G^l(style_k) · M_l(x) / M_l(style_k)   (blend weights b_k summing to 1)
 //   L_tv = Σ_c Σ (x_{i,j+1} − x_{i,j})² + (x_{i+1,j} − x_{i,j})²
 // Every value and gradient is computed on the device; the terms land in device scalars.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ops/tensor.h"
+#include "style/tiles.h"
 #include "vgg/network.h"
 #include "vk/recorder.h"
 
@@ -61,32 +63,80 @@ struct LossTerms {
   double total = 0, content = 0, style = 0, tv = 0;
 };
 
+// How an Objective is evaluated: whole, or in tiles of at most tile_side² own pixels
+// (style/tiles.h; docs/design.md § Tiled objective). The terms and the gradient are the same
+// either way, up to float rounding.
+struct Tiling {
+  uint32_t tile_side = 0;  // 0: untiled
+  // Called after each tile's work is submitted, `done` of `total` tile passes in this
+  // evaluation; it may throw (a cancelled run) to abandon the evaluation.
+  std::function<void(uint32_t done, uint32_t total)> on_tile;
+};
+
+// The largest window (widest, tallest) an Objective with this tiling runs the network over:
+// of the tiles of x (of `image` shape) and of every style's.
+image::Size largest_window(const ObjectiveSpec& spec, Shape image, const std::vector<Shape>& styles, uint32_t tile_side);
+// What tile sides are a multiple of: the pooling grid of spec's deepest layer.
+uint32_t tile_alignment(const ObjectiveSpec& spec);
+
 class Objective {
  public:
   // Computes the content targets P^l from `content` (x's shape) and the blended style
-  // targets A^l from `styles` (submits its own work).
+  // targets A^l from `styles` (submits its own work), both tiled as `tiling` says.
   Objective(const vgg::Network& network, const ObjectiveSpec& spec, const Tensor& content,
-            const std::vector<StyleTensor>& styles);
+            const std::vector<StyleTensor>& styles, Tiling tiling = {});
 
-  // Records L(x) into scalars() and ∇L(x) into grad (x's shape).
+  // The device memory an Objective for `image` (network space) with windows of up to
+  // `window` takes beyond its inputs: the pass's activations and gradients, a tile's
+  // image, gradient and cut-out features, the targets.
+  static uint64_t device_bytes(const vgg::Network& network, const ObjectiveSpec& spec, Shape image, image::Size window);
+
+  // Records L(x) into scalars() and ∇L(x) into grad (x's shape). Tiled, it submits the
+  // work recorded so far and each tile's as it goes (vk::Recorder::flush).
   void evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad);
   // The terms evaluate() left in scalars(), read back (after the recorder's submit).
   LossTerms losses() const;
   const Tensor& scalars() const { return scalars_; }
   Shape image_shape() const { return shape_; }
+  const TilePlan& plan() const { return plan_; }
 
  private:
+  // A layer's features at a tile's own positions: the pass's features themselves where the
+  // tile owns them all (untiled), else cut out of them.
+  struct OwnPart {
+    Tensor features;
+    Rect rect;  // where they lie in the pass's features
+    bool whole;
+  };
+  void compute_content_targets(const Tensor& content);
   void add_style_targets(const StyleTensor& style, float blend);
-  void add_layer_gradient(vk::Recorder& rec, const std::string& layer, Tensor& grad, ops::Accumulate accumulate);
+  Tensor window_of(vk::Recorder& rec, const Tensor& image, const Tile& tile);
+  OwnPart own_part(vk::Recorder& rec, const Tile& tile, const std::string& layer);
+  Tensor content_target(vk::Recorder& rec, size_t tile, const std::string& layer, const Tensor& own);
+  void add_tile_terms(vk::Recorder& rec, size_t tile);
+  void add_layer_gradient(vk::Recorder& rec, size_t tile, const std::string& layer, Tensor& grad, ops::Accumulate accumulate);
+  void tile_done(vk::Recorder& rec, uint32_t done, uint32_t total);
 
   const vgg::Network& network_;
   ObjectiveSpec spec_;
   Shape shape_;
   float style_weight_;  // β for x's size: effective_style_weight(spec_, pixels of x)
-  vgg::Pass pass_;                            // over x
-  std::map<std::string, Tensor> content_;     // P^l
-  std::map<std::string, Tensor> targets_;     // A^l
-  std::map<std::string, Tensor> grams_;       // G^l(x)
+  uint32_t tile_side_;
+  TilePlan plan_;
+  std::function<void(uint32_t, uint32_t)> on_tile_;
+  vgg::Pass pass_;                             // over a tile's window (x itself, untiled)
+  std::map<std::string, uint64_t> positions_;  // M_l of x: H·W of each layer at x's full size
+  // P^l: untiled, on the device; tiled, each tile's own positions in host memory, uploaded
+  // as the tile is evaluated (device memory is what tiling saves).
+  std::map<std::string, Tensor> content_;
+  std::vector<std::map<std::string, std::vector<float>>> tile_content_;
+  std::map<std::string, Tensor> targets_;  // A^l
+  std::map<std::string, Tensor> grams_;    // G^l(x)
+  // Where some image is tiled: a tile's window of it and the window's gradient, a layer's
+  // features, their gradient and content target at the tile's own positions, a tile's Gram
+  // matrix (each seen at the size in hand).
+  std::optional<Tensor> window_, window_grad_, own_, own_grad_, own_target_, tile_gram_;
+  std::optional<Tensor> current_window_;  // the window the pass last ran forward over
   Tensor scalars_;
 };
 

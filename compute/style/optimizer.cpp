@@ -106,6 +106,13 @@ double Lbfgs::step(const Problem& problem, Tensor& x) {
   return started_ ? trial_evaluation(problem, x) : first_evaluation(problem, x);
 }
 
+void Lbfgs::abandon_step(Tensor& x) {
+  if (!started_) return;  // x is still the starting point
+  vk::Recorder rec(x.context());
+  ops::copy(rec, *accepted_, x);
+  rec.submit();
+}
+
 void Lbfgs::allocate(const Tensor& x) {
   vk::Context& ctx = x.context();
   accepted_.emplace(ctx, x.shape(), "L-BFGS accepted x");

@@ -29,6 +29,9 @@ class Optimizer {
   // iterate in x. One optimiser serves one run: x is the same tensor at every call, and
   // nothing else changes it between calls.
   virtual double step(const Problem& problem, Tensor& x) = 0;
+  // After a step was abandoned part-way (a run cancelled between the tiles of an
+  // evaluation): puts the last point the optimiser accepted back into x.
+  virtual void abandon_step(Tensor& x) { (void)x; }
 };
 
 struct AdamOptions {
@@ -108,6 +111,7 @@ class Lbfgs final : public Optimizer {
  public:
   explicit Lbfgs(const LbfgsOptions& options = {});
   double step(const Problem& problem, Tensor& x) override;
+  void abandon_step(Tensor& x) override;
 
   double loss() const { return loss_; }  // L at x: the best accepted point
   bool last_step_accepted() const { return last_accepted_; }

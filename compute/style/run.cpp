@@ -137,14 +137,14 @@ const Image& initial_image(const Request& request, Image& storage) {
   return request.content;
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const RunOptions& options) {
+std::unique_ptr<Optimizer> make_optimizer(const RunOptions& options, uint32_t history) {
   if (options.optimizer == OptimizerKind::adam) {
     AdamOptions adam;
     adam.learning_rate = options.learning_rate;
     return std::make_unique<Adam>(adam);
   }
   LbfgsOptions lbfgs;
-  lbfgs.history = options.lbfgs_history;
+  lbfgs.history = std::max(1u, history);
   return std::make_unique<Lbfgs>(lbfgs);
 }
 
@@ -165,26 +165,55 @@ struct ScalePosition {
   uint32_t steps, total_steps;
 };
 
+// Reports each tile of a tiled step, so that a step of minutes on a large image still
+// shows progress, and ends the step when the run is cancelled.
+class TileReporter {
+ public:
+  TileReporter(const ScalePosition& at, const StepClock& clock, const ProgressCallback& progress, const CancelToken& cancel)
+      : at_(at), clock_(clock), progress_(progress), cancel_(cancel) {}
+  void step_ended(const LossTerms& loss) { loss_ = loss; }
+  void operator()(uint32_t done, uint32_t total) const {
+    if (cancel_.cancelled()) throw Cancelled();
+    if (!progress_) return;
+    progress_({clock_.step() + 1, at_.total_steps, at_.scale, at_.scales, loss_, clock_.elapsed(), clock_.remaining(), done,
+               total});
+  }
+
+ private:
+  ScalePosition at_;
+  const StepClock& clock_;
+  const ProgressCallback& progress_;
+  const CancelToken& cancel_;
+  LossTerms loss_;
+};
+
 // at.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
 // moments) belongs to x's size.
-// Returns false when cancelled with options.partial_on_cancel (else cancelling throws).
-bool optimise(Objective& objective, Tensor& x, const RunOptions& options, const ScalePosition& at, StepClock& clock,
-              const ProgressCallback& progress, const CancelToken& cancel) {
+// Returns false when cancelled with options.partial_on_cancel (else cancelling throws);
+// a step cancelled between tiles leaves x at the optimiser's last accepted point.
+bool optimise(Objective& objective, Tensor& x, const RunOptions& options, uint32_t history, const ScalePosition& at,
+              StepClock& clock, TileReporter& tiles, const ProgressCallback& progress, const CancelToken& cancel) {
   const auto stop = [&] {
     if (!options.partial_on_cancel) throw Cancelled();
     return false;
   };
-  const auto optimizer = make_optimizer(options);
+  const auto optimizer = make_optimizer(options, history);
   const auto evaluate = [&](vk::Recorder& rec, const Tensor& point, Tensor& grad) {
     objective.evaluate(rec, point, grad);
   };
   const Problem problem{evaluate, &objective.scalars(), kTotal};
   for (uint32_t step = 1; step <= at.steps; ++step) {
     if (cancel.cancelled()) return stop();
-    optimizer->step(problem, x);
+    try {
+      optimizer->step(problem, x);
+    } catch (const Cancelled&) {
+      optimizer->abandon_step(x);
+      return stop();
+    }
     clock.stepped(at.size);
     if (!progress) continue;
     const LossTerms loss = objective.losses();
+    tiles.step_ended(loss);
     progress({clock.step(), at.total_steps, at.scale, at.scales, loss, clock.elapsed(), clock.remaining()});
   }
   return cancel.cancelled() ? stop() : true;
@@ -252,18 +281,23 @@ std::vector<uint32_t> steps_per_scale(const RunOptions& options, size_t scales) 
   return steps;
 }
 
-// Whether a scale at `next` would fit, judged from the bytes the scale at `last` took
-// beyond what was in use before it (its objective's activations, the optimiser's history).
-bool fits(vk::Context& context, const RunOptions& options, uint64_t last_scale_bytes, Size last, Size next) {
-  const double needed = double(last_scale_bytes) * pixels(next) / pixels(last);
+// The device memory a scale may take: what the device's budget leaves free, and what
+// memory_limit_bytes leaves beyond the engine's bytes in use, whichever is less.
+uint64_t available_bytes(vk::Context& context, const RunOptions& options) {
   vk::Allocator& allocator = context.allocator();
   const vk::MemoryBudget budget = allocator.budget();
-  double available = budget.budget_bytes > budget.usage_bytes ? double(budget.budget_bytes - budget.usage_bytes) : 0;
+  uint64_t available = budget.budget_bytes > budget.usage_bytes ? budget.budget_bytes - budget.usage_bytes : 0;
   if (options.memory_limit_bytes) {
     const uint64_t in_use = allocator.bytes_in_use();
-    available = std::min(available, options.memory_limit_bytes > in_use ? double(options.memory_limit_bytes - in_use) : 0);
+    available = std::min(available, options.memory_limit_bytes > in_use ? options.memory_limit_bytes - in_use : 0);
   }
-  return needed <= available;
+  return available;
+}
+
+std::vector<Shape> shapes_of(const std::vector<Tensor>& tensors) {
+  std::vector<Shape> shapes;
+  for (const Tensor& t : tensors) shapes.push_back(t.shape());
+  return shapes;
 }
 
 }  // namespace
@@ -275,6 +309,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
   const std::vector<Size> sizes = schedule(request);
   const std::vector<uint32_t> steps = steps_per_scale(options, sizes.size());
   StepClock clock(sizes, steps);
+  context.allocator().reset_peak();
 
   const Tensor content = to_network_space(context, request.content, "content");
   std::vector<Tensor> styles;
@@ -286,24 +321,22 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
   Result result;
   result.steps = std::accumulate(steps.begin(), steps.end(), 0u);
   const uint32_t scales = static_cast<uint32_t>(sizes.size());
-  uint64_t last_scale_bytes = 0;
   for (uint32_t k = 0; k < scales; ++k) {
     const bool refining = k > 0 && options.refine_within_memory;
-    if (refining && !fits(context, options, last_scale_bytes, sizes[k - 1], sizes[k])) {
-      clock.skip(sizes, steps, k);
-      result.steps = clock.step();
-      break;
-    }
-    const uint64_t before = context.allocator().bytes_in_use();
-    context.allocator().reset_peak();
     try {
       const ScaleInputs at = inputs_at(content, styles, sizes[k]);
-      Objective objective(network, request.objective, at.content, style_tensors(at.styles, request));
       Tensor scaled = k > 0 ? resized(x, sizes[k], "image") : std::move(x);  // the last scale's result, enlarged
-      const bool finished = optimise(objective, scaled, options, {k + 1, scales, sizes[k], steps[k], result.steps}, clock,
-                                     progress, cancel);
+      const ScaleBudget budget = plan_scale(network, request.objective, scaled.shape(), shapes_of(at.styles),
+                                            options.optimizer, options.lbfgs_history, available_bytes(context, options));
+      const ScalePosition position{k + 1, scales, sizes[k], steps[k], result.steps};
+      TileReporter tiles(position, clock, progress, cancel);
+      Objective objective(network, request.objective, at.content, style_tensors(at.styles, request),
+                          {options.tile_side ? options.tile_side : budget.tile_side, std::ref(tiles)});
+      const bool finished = optimise(objective, scaled, options, budget.lbfgs_history, position, clock, tiles, progress, cancel);
       x = std::move(scaled);
       result.optimised = sizes[k];
+      result.tiles = objective.plan();
+      result.lbfgs_history = options.optimizer == OptimizerKind::lbfgs ? budget.lbfgs_history : 0;
       if (!finished) {
         result.cancelled = true;
         result.steps = clock.step();
@@ -319,11 +352,11 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
       result.steps = clock.step();
       break;
     }
-    last_scale_bytes = context.allocator().peak_bytes() - before;
   }
   if (!(result.optimised == sizes.back())) x = resized(x, sizes.back(), "image enlarged");
   result.image = to_rgb(context, x, request);
   result.seconds = clock.elapsed();
+  result.peak_device_bytes = context.allocator().peak_bytes();
   return result;
 }
 

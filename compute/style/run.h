@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "image/image.h"
+#include "style/budget.h"
 #include "style/objective.h"
 #include "vgg/network.h"
 
 namespace nst::style {
 
 enum class Init { content, noise, image };
-enum class OptimizerKind { lbfgs, adam };
 
 struct RunOptions {
   // Evaluations of the objective and its gradient at each scale: a run takes
@@ -32,13 +32,18 @@ struct RunOptions {
   // Steps at each scale after the first; unset: `steps`. Refining an image that the first
   // scale has already styled needs fewer steps, and finer steps cost more.
   std::optional<uint32_t> refine_steps;
-  // Stop refining, instead of failing, where the next scale would not fit in memory: the
-  // last scale's use, scaled by pixels, is checked against the device's budget (or
-  // memory_limit_bytes, where smaller), and a refinement scale that runs out of device
-  // memory all the same is abandoned. The result is then the last finished scale's image,
-  // enlarged (Result::optimised says which size it was).
-  bool refine_within_memory = false;
+  // Device memory the run may hold in all (the engine's bytes in use, weights included);
+  // 0: what the device's budget (VK_EXT_memory_budget, else its heap) leaves free. Each
+  // scale's objective is tiled to fit beside the optimiser's vectors, and L-BFGS's history
+  // cut to what is left (style/budget.h; docs/design.md § Memory).
   uint64_t memory_limit_bytes = 0;
+  // Tiles of at most tile_side² own pixels at every scale, whatever the memory (tests,
+  // benchmarks); 0: the largest tile that fits, untiled where the whole image does.
+  uint32_t tile_side = 0;
+  // Where even the smallest tile of a refinement scale does not fit: stop refining, instead
+  // of failing, and return the last finished scale's image enlarged (Result::optimised
+  // says which size it was).
+  bool refine_within_memory = false;
   // Give the result the content's colours: the stylised luminance with the content's
   // chroma (ops::preserve_colors), applied to the final image.
   bool preserve_colors = false;
@@ -83,6 +88,14 @@ struct Progress {
   uint32_t scale = 1, scales = 1;  // the scale this step ran at, counting from 1
   LossTerms loss;                // at the point this step evaluated
   double elapsed_s = 0, remaining_s = 0;
+  // Within a tiled step: `step` is still in progress, `tile` of `tiles` tile passes are
+  // done and `loss` is the last step's. 0 after a step.
+  uint32_t tile = 0, tiles = 0;
+  // The share of the run done, tiles counted.
+  double fraction() const {
+    const double within = tiles ? double(tile) / tiles : 1.0;
+    return steps ? (step - 1 + within) / steps : 0.0;
+  }
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
@@ -109,6 +122,9 @@ struct Result {
   LossTerms start, end;
   uint32_t steps = 0;  // taken in all, over every scale (fewer when cancelled or refining stopped)
   image::Size optimised;      // the finest size optimised: the content's, unless refining stopped
+  TilePlan tiles;             // the finest scale's tiles (one: untiled)
+  uint32_t lbfgs_history = 0; // at the finest scale: the pairs memory allowed (L-BFGS)
+  uint64_t peak_device_bytes = 0;  // the most the engine held on the device during the run
   double seconds = 0;
   // Cancelled with RunOptions::partial_on_cancel: `image` is the state reached, enlarged
   // to the content's size; start and end are not measured (zero).
@@ -123,7 +139,8 @@ Tensor to_network_space(vk::Context& context, const image::Image& image, const s
 // at the final size; with several scales each is resized on the device, the styles by
 // the content's factor. When `cancel` is set: throws Cancelled, or returns the image so far
 // with RunOptions::partial_on_cancel. Throws vk::OutOfMemory where the device cannot hold
-// the run (beyond the refinement that RunOptions::refine_within_memory gives up), vk::Error
+// the run, not even in the smallest tiles (beyond the refinement that
+// RunOptions::refine_within_memory gives up), vk::Error
 // for other device failures, std::invalid_argument for inconsistent images.
 Result stylise(const vgg::Network& network, const Request& request, const ProgressCallback& progress,
                const CancelToken& cancel);

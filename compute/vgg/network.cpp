@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "errors.h"
 #include "ops/pool.h"
 #include "ops/relu.h"
 #include "vgg/layers.h"
@@ -52,8 +53,9 @@ void Network::require_layer(const std::string& name) const {
   }
 }
 
-Pass::Pass(const Network& network, Shape image, const std::vector<std::string>& features)
-    : network_(network), image_shape_(image) {
+// The steps computing the layers up to the deepest of `features` for an `image`; a
+// convolution is fused with its ReLU unless its own (pre-activation) output is a feature.
+std::vector<Pass::Layout> Pass::layout(const Network& network, Shape image, const std::vector<std::string>& features) {
   if (features.empty()) throw nst::Error("a network pass needs at least one feature layer");
   const auto order = network.layers();
   size_t deepest = 0;
@@ -64,29 +66,53 @@ Pass::Pass(const Network& network, Shape image, const std::vector<std::string>& 
   auto wanted = [&](const std::string& name) {
     return std::find(features.begin(), features.end(), name) != features.end();
   };
-  vk::Context& context = network.context();
+  std::vector<Layout> steps;
   Shape shape = image;
-  // Walk the layers in order; a convolution is fused with its ReLU unless its own
-  // (pre-activation) output is a feature.
   for (size_t i = 0; i <= deepest; ++i) {
     const std::string& name = order[i];
-    const auto conv = find_convolution(name);
-    if (conv) {
+    if (const auto conv = find_convolution(name)) {
       shape.c = kConvolutions[*conv].cout;
       const bool separate = wanted(name);
       const std::string output = separate ? name : kConvolutions[*conv].relu;
-      steps_.push_back({Kind::conv, output, *conv, separate ? ops::Fuse::none : ops::Fuse::relu, wanted(output),
-                        Tensor(context, shape, output), Tensor(context, shape, output + " gradient")});
+      steps.push_back({Kind::conv, output, *conv, separate ? ops::Fuse::none : ops::Fuse::relu, wanted(output), shape});
       if (!separate) ++i;  // the ReLU is part of this step
     } else if (name.rfind("relu", 0) == 0) {
-      steps_.push_back({Kind::relu, name, 0, ops::Fuse::none, wanted(name), Tensor(context, shape, name),
-                        Tensor(context, shape, name + " gradient")});
+      steps.push_back({Kind::relu, name, 0, ops::Fuse::none, wanted(name), shape});
     } else {
       shape = ops::pooled_shape(shape);
-      steps_.push_back({Kind::pool, name, 0, ops::Fuse::none, wanted(name), Tensor(context, shape, name),
-                        Tensor(context, shape, name + " gradient")});
+      steps.push_back({Kind::pool, name, 0, ops::Fuse::none, wanted(name), shape});
     }
   }
+  return steps;
+}
+
+Pass::Pass(const Network& network, Shape capacity, const std::vector<std::string>& features)
+    : network_(network), capacity_(capacity), image_shape_(capacity) {
+  vk::Context& context = network.context();
+  for (const Layout& l : layout(network, capacity, features)) {
+    Tensor out(context, l.shape, l.name), grad(context, l.shape, l.name + " gradient");
+    steps_.push_back({l, out, grad, out, grad});
+  }
+}
+
+uint64_t Pass::bytes(const Network& network, Shape capacity, const std::vector<std::string>& features) {
+  uint64_t total = 0;
+  for (const Layout& l : layout(network, capacity, features)) total += 2 * l.shape.count() * sizeof(float);
+  return total;
+}
+
+void Pass::view_at(Shape image) {
+  if (image.c != capacity_.c || image.h > capacity_.h || image.w > capacity_.w) {
+    throw nst::Error("network pass for images of up to " + capacity_.str() + " got one of " + image.str());
+  }
+  Shape shape = image;
+  for (Step& s : steps_) {
+    if (s.kind == Kind::conv) shape.c = s.out_store.shape().c;
+    if (s.kind == Kind::pool) shape = ops::pooled_shape(shape);
+    s.out = s.out_store.view(shape);
+    s.grad = s.grad_store.view(shape);
+  }
+  image_shape_ = image;
 }
 
 const Pass::Step& Pass::step(const std::string& name) const {
@@ -99,10 +125,7 @@ const Pass::Step& Pass::step(const std::string& name) const {
 const Tensor& Pass::feature(const std::string& name) const { return step(name).out; }
 
 void Pass::forward(vk::Recorder& rec, const Tensor& image) {
-  if (!(image.shape() == image_shape_)) {
-    throw nst::Error("network pass for " + image_shape_.str() + " images got '" + image.name() + "' of " +
-                    image.shape().str());
-  }
+  if (!(image.shape() == image_shape_)) view_at(image.shape());
   image_ = &image;
   const Tensor* input = &image;
   for (Step& s : steps_) {

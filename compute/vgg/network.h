@@ -43,12 +43,18 @@ class Network {
 
 class Pass {
  public:
-  // A pass over images of `image` shape (3×H×W, network input space) computing the
+  // A pass over images of up to `capacity` (3×H×W, network input space) computing the
   // layers up to the deepest of `features`, whose activations the caller reads.
-  Pass(const Network& network, Shape image, const std::vector<std::string>& features);
+  Pass(const Network& network, Shape capacity, const std::vector<std::string>& features);
 
-  // Records the forward pass; `image` must stay alive until backward is recorded.
+  // The device memory a pass of `capacity` takes: its activations and their gradients.
+  static uint64_t bytes(const Network& network, Shape capacity, const std::vector<std::string>& features);
+
+  // Records the forward pass of an image no taller and no wider than the capacity (the
+  // tiles of a tiled objective differ in size; one set of buffers serves them all);
+  // `image` must stay alive until backward is recorded.
   void forward(vk::Recorder& rec, const Tensor& image);
+  // The activation of the last forward's image.
   const Tensor& feature(const std::string& name) const;
 
   // Called once per feature layer during backward, deepest first, to put the loss's
@@ -60,18 +66,27 @@ class Pass {
 
  private:
   enum class Kind { conv, relu, pool };
-  struct Step {
+  // One step of a pass: what it computes and the shape of its output.
+  struct Layout {
     Kind kind;
-    std::string name;
-    size_t conv = 0;  // for Kind::conv
+    std::string name;  // the layer it outputs
+    size_t conv = 0;   // for Kind::conv
     ops::Fuse fuse = ops::Fuse::none;
     bool feature = false;
-    Tensor out;
-    Tensor grad;
+    Shape shape;
   };
+  struct Step : Layout {
+    Tensor out;  // views of the stores below, at the shape of the current image
+    Tensor grad;
+    Tensor out_store;
+    Tensor grad_store;
+  };
+  static std::vector<Layout> layout(const Network& network, Shape image, const std::vector<std::string>& features);
   const Step& step(const std::string& name) const;
+  void view_at(Shape image);
 
   const Network& network_;
+  Shape capacity_;
   Shape image_shape_;
   std::vector<Step> steps_;
   const Tensor* image_ = nullptr;

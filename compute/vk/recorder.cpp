@@ -22,17 +22,19 @@ VkDeviceSize texel_bytes(BindingKind kind) { return kind == BindingKind::texel_r
 
 }  // namespace
 
-Recorder::Recorder(Context& context) : context_(context) {
+Recorder::Recorder(Context& context) : context_(context) { begin(); }
+
+void Recorder::begin() {
   VkCommandBufferAllocateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
-  info.commandPool = context.command_pool();
+  info.commandPool = context_.command_pool();
   info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   info.commandBufferCount = 1;
-  check(vkAllocateCommandBuffers(context.device(), &info, &commands_), "allocating a command buffer");
-  VkCommandBufferBeginInfo begin{};
-  begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
-  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  check(vkBeginCommandBuffer(commands_, &begin), "beginning a command buffer");
+  check(vkAllocateCommandBuffers(context_.device(), &info, &commands_), "allocating a command buffer");
+  VkCommandBufferBeginInfo begin_info{};
+  begin_info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  begin_info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  check(vkBeginCommandBuffer(commands_, &begin_info), "beginning a command buffer");
 }
 
 Recorder::~Recorder() {
@@ -212,6 +214,24 @@ std::vector<Timing> Recorder::timings() const {
 
 void Recorder::submit() {
   if (submitted_) throw Error("a recorder was submitted twice");
+  end_and_submit();
+  submitted_ = true;
+}
+
+void Recorder::flush() {
+  if (submitted_) throw Error("a recorder was flushed after its submit");
+  end_and_submit();
+  vkFreeCommandBuffers(context_.device(), context_.command_pool(), 1, &commands_);
+  commands_ = VK_NULL_HANDLE;
+  std::erase_if(staging_, [this](const std::unique_ptr<Buffer>& buffer) {
+    return std::find(downloads_.begin(), downloads_.end(), buffer.get()) == downloads_.end();
+  });
+  written_.clear();  // the wait ordered everything before what comes next
+  read_.clear();
+  begin();
+}
+
+void Recorder::end_and_submit() {
   if (!downloads_.empty()) {
     VkMemoryBarrier barrier{};
     barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
@@ -222,7 +242,6 @@ void Recorder::submit() {
   }
   check(vkEndCommandBuffer(commands_), "ending a command buffer");
   context_.submit_and_wait(commands_);
-  submitted_ = true;
 }
 
 }  // namespace nst::vk

@@ -67,8 +67,15 @@ class Recorder {
 
   // Ends recording, submits, waits. A recorder is submitted once.
   void submit();
+  // Submits what is recorded so far, waits, and goes on recording into a new command
+  // buffer: the scratch and upload staging of the work done are released (downloads are
+  // kept for read()). A long evaluation (a tiled objective) flushes between tiles, so
+  // that its temporary memory stays that of one tile and the host can report progress.
+  void flush();
 
  private:
+  void begin();
+  void end_and_submit();
   void before_access(const std::vector<std::pair<VkBuffer, Access>>& accesses);
   void check_span(const Shader& shader, size_t binding, const BufferSpan& span) const;
 
