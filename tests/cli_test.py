@@ -71,6 +71,39 @@ class Cli(unittest.TestCase):
         self.assertTrue(any(v != 0.0 for v in values))
         self.assertEqual(json.loads(summary.read_text())["size"], [64, 48])
 
+    def test_eval_within_a_memory_limit_is_tiled_and_equal(self):
+        whole, tiled = self.dir / "whole.json", self.dir / "tiled.json"
+        args = ("eval", self.content, self.content, self.style, "--size", 160, "--weights", self.weights)
+        first = run(*args, "--json", whole)
+        second = run(*args, "--json", tiled, "--memory-limit", 34)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        whole, tiled = json.loads(whole.read_text()), json.loads(tiled.read_text())
+        self.assertEqual(whole["tiles"]["count"], 1)
+        self.assertGreater(tiled["tiles"]["count"], 1)
+        self.assertLessEqual(tiled["peak_device_bytes"], 34 << 20)
+        self.assertLess(tiled["peak_device_bytes"], whole["peak_device_bytes"])
+        for term in ("total", "style"):
+            self.assertAlmostEqual(tiled["loss"][term], whole["loss"][term], delta=1e-5 * whole["loss"][term])
+
+    def test_stylise_within_a_memory_limit_reaches_the_full_size_in_tiles(self):
+        output, summary = self.dir / "tiled.png", self.dir / "tiled-run.json"
+        result = run(self.content, self.style, "-o", output, "--size", 160, "--steps", 2, "--weights", self.weights,
+                     "--memory-limit", 36, "--json", summary)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("step 1/2 tile 1/", result.stderr)  # progress within a tiled step
+        run_summary = json.loads(summary.read_text())
+        self.assertGreater(run_summary["tiles"]["count"], 1)
+        self.assertEqual(run_summary["optimised_size"], [160, 120])
+        self.assertLessEqual(run_summary["peak_device_bytes"], 36 << 20)
+        self.assertEqual(struct.unpack(">II", output.read_bytes()[16:24]), (160, 120))
+
+    def test_a_memory_limit_below_the_smallest_tile_is_refused(self):
+        result = run("eval", self.content, self.content, self.style, "--size", 160, "--weights", self.weights,
+                     "--memory-limit", 20)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("smallest tile", result.stderr)
+
     def test_eval_is_deterministic(self):
         first, second = self.eval(), self.eval()
         self.assertEqual(first.returncode, 0, first.stderr)
@@ -146,6 +179,9 @@ class Cli(unittest.TestCase):
         self.assertEqual(struct.unpack(">II", output.read_bytes()[16:24]), (48, 36))
         run_summary = json.loads(summary.read_text())
         self.assertEqual(run_summary["steps"], 10)
+        self.assertEqual(run_summary["tiles"]["count"], 1)
+        self.assertEqual(run_summary["optimised_size"], [48, 36])
+        self.assertGreater(run_summary["peak_device_bytes"], 0)
         self.assertEqual([h["step"] for h in run_summary["loss"]["history"]], [10])
         self.assertLess(run_summary["loss"]["end"]["total"], run_summary["loss"]["start"]["total"] / 3)
 

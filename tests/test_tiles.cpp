@@ -80,12 +80,9 @@ TEST(TilePlan, OneTileCoveringTheImageWhereTheSideDoes) {
   EXPECT_EQ(style::describe(plan), "1 tile (untiled)");
 }
 
-// At a layer after k poolings the tiles' own feature positions partition the whole image's
-// features (H >> k by W >> k), at the same places.
-TEST(TilePlan, OwnFeaturePositionsPartitionTheFeatures) {
-  const image::Size size{157, 93};
-  const TilePlan plan = style::plan_tiles(size, 24, 25, 8);
-  for (uint32_t k = 0; k <= 3; ++k) {
+void expect_own_features_partition(image::Size size, uint32_t alignment) {
+  const TilePlan plan = style::plan_tiles(size, 24, 25, alignment);
+  for (uint32_t k = 0; (1u << k) <= alignment; ++k) {
     const uint32_t h = size.height >> k, w = size.width >> k;
     std::vector<int> owners(size_t{h} * w, 0);
     for (const style::Tile& t : plan.tiles) {
@@ -99,7 +96,17 @@ TEST(TilePlan, OwnFeaturePositionsPartitionTheFeatures) {
           ++owners[size_t{gy} * w + gx];
         }
     }
-    EXPECT_TRUE(std::all_of(owners.begin(), owners.end(), [](int n) { return n == 1; })) << "after " << k << " poolings";
+    EXPECT_TRUE(std::all_of(owners.begin(), owners.end(), [](int n) { return n == 1; }))
+        << image::describe(size) << " after " << k << " poolings";
+  }
+}
+
+// At a layer after k poolings the tiles' own feature positions partition the whole image's
+// features (H >> k by W >> k), at the same places; a last row of tiles thinner than 2^k
+// owns none (99 = 6·16 + 3: pooling drops the last 3 px).
+TEST(TilePlan, OwnFeaturePositionsPartitionTheFeatures) {
+  for (const auto& [size, alignment] : {std::pair{image::Size{157, 93}, 8u}, std::pair{image::Size{50, 99}, 16u}}) {
+    expect_own_features_partition(size, alignment);
   }
 }
 

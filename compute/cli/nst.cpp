@@ -49,6 +49,16 @@ nlohmann::json spec_json(const style::ObjectiveSpec& spec) {
           {"tv_weight", spec.tv_weight}};
 }
 
+// The tiles of the finest scale and the device memory the command held at most.
+nlohmann::json memory_json(const style::TilePlan& plan, uint64_t peak_device_bytes) {
+  const image::Size window = plan.largest_window();
+  return {{"tiles", {{"count", plan.tiles.size()},
+                     {"halo", plan.halo},
+                     {"largest_window", {window.width, window.height}},
+                     {"plan", style::describe(plan)}}},
+          {"peak_device_bytes", peak_device_bytes}};
+}
+
 void write_json(const std::string& path, const nlohmann::json& summary) {
   image::write_atomically(path, [&](const std::string& file) {
     std::ofstream out(file);
@@ -108,7 +118,14 @@ int evaluate(const Options& options) {
     for (size_t i = 0; i < style_tensors.size(); ++i) {
       styles.push_back({&style_tensors[i], options.style_blend.empty() ? 1.0f : options.style_blend[i]});
     }
-    style::Objective objective(network, spec, content, styles);
+    // Tiled where the whole image's objective does not fit beside x's gradient.
+    const double gradient_bytes = double(x.bytes());
+    const double available = style::kUsableShare * double(style::available_bytes(context, uint64_t{options.memory_limit_mib} << 20));
+    std::vector<Shape> style_shapes;
+    for (const Tensor& s : style_tensors) style_shapes.push_back(s.shape());
+    const uint32_t tile_side =
+        style::tile_side_within(network, spec, x.shape(), style_shapes, available - gradient_bytes, gradient_bytes);
+    style::Objective objective(network, spec, content, styles, {tile_side, nullptr});
     Tensor grad(context, x.shape(), "gradient");
     vk::Recorder rec(context);
     objective.evaluate(rec, x, grad);
@@ -120,12 +137,14 @@ int evaluate(const Options& options) {
       image::save_npy(options.grad_out, grad.download(), {3, x.shape().h, x.shape().w});
     }
     if (!options.json.empty()) {
-      write_json(options.json, {{"device", context.info().name},
+      nlohmann::json summary = {{"device", context.info().name},
                                 {"size", {x.shape().w, x.shape().h}},
                                 {"weights", weights_path},
                                 {"partial_network", weights.partial()},
                                 {"objective", spec_json(spec)},
-                                {"loss", terms_json(terms)}});
+                                {"loss", terms_json(terms)}};
+      summary.update(memory_json(objective.plan(), context.allocator().peak_bytes()));
+      write_json(options.json, summary);
     }
   }
   return 0;
@@ -140,6 +159,7 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   run.optimizer = options.optimizer;
   run.learning_rate = options.learning_rate;
   run.seed = options.seed;
+  run.memory_limit_bytes = uint64_t{options.memory_limit_mib} << 20;
   if (options.init == "noise") {
     run.init = style::Init::noise;
   } else if (options.init != "content") {
@@ -153,14 +173,19 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   return run;
 }
 
-// A bar redrawn in place on a terminal; a plain line per step otherwise.
+// A bar redrawn in place on a terminal (moving with each tile of a tiled step); a plain
+// line per step otherwise, and one per tile ("… step 3/10 tile 5/23 …").
 void show_progress(const style::Progress& p) {
   static const bool terminal = isatty(STDERR_FILENO);
   if (terminal) {
-    const int filled = static_cast<int>(30.0 * p.step / p.steps);
-    std::fprintf(stderr, "\r[%-30s] scale %u/%u  step %u/%u  loss %.4g  %.0f s left ", std::string(filled, '#').c_str(),
-                 p.scale, p.scales, p.step, p.steps, p.loss.total, p.remaining_s);
-    if (p.step == p.steps) std::fprintf(stderr, "\n");
+    const int filled = static_cast<int>(30.0 * p.fraction());
+    const std::string tile = p.tiles ? " tile " + std::to_string(p.tile) + "/" + std::to_string(p.tiles) : "";
+    std::fprintf(stderr, "\r[%-30s] scale %u/%u  step %u/%u%s  loss %.4g  %.0f s left ", std::string(filled, '#').c_str(),
+                 p.scale, p.scales, p.step, p.steps, tile.c_str(), p.loss.total, p.remaining_s);
+    if (p.step == p.steps && !p.tiles) std::fprintf(stderr, "\n");
+  } else if (p.tiles) {
+    std::fprintf(stderr, "scale %u/%u step %u/%u tile %u/%u elapsed %.1f s\n", p.scale, p.scales, p.step, p.steps, p.tile,
+                 p.tiles, p.elapsed_s);
   } else {
     std::fprintf(stderr,
                  "scale %u/%u step %u/%u total %.9g content %.9g style %.9g tv %.9g elapsed %.1f s remaining %.1f s\n",
@@ -216,7 +241,7 @@ int stylise(const Options& options) {
     const SignalsCancel signals(cancel);
     result = style::stylise(network, request, [&](const style::Progress& p) {
       show_progress(p);
-      if (p.step % 10 == 0) {
+      if (p.step % 10 == 0 && !p.tiles) {
         nlohmann::json entry = terms_json(p.loss);
         entry["step"] = p.step;
         history.push_back(entry);
@@ -229,7 +254,7 @@ int stylise(const Options& options) {
                result.cancelled ? "cancelled; wrote the image so far to" : "wrote", options.output.c_str(),
                result.image.width, result.image.height, result.steps, result.seconds, per_step);
   if (!options.json.empty()) {
-    write_json(options.json, {{"device", context.info().name},
+    nlohmann::json summary = {{"device", context.info().name},
                               {"size", {result.image.width, result.image.height}},
                               {"weights", weights_path},
                               {"partial_network", weights.partial()},
@@ -242,7 +267,11 @@ int stylise(const Options& options) {
                               {"seconds", result.seconds},
                               {"seconds_per_step", per_step},
                               {"cancelled", result.cancelled},
-                              {"loss", {{"start", terms_json(result.start)}, {"end", terms_json(result.end)}, {"history", history}}}});
+                              {"optimised_size", {result.optimised.width, result.optimised.height}},
+                              {"lbfgs_history", result.lbfgs_history},
+                              {"loss", {{"start", terms_json(result.start)}, {"end", terms_json(result.end)}, {"history", history}}}};
+    summary.update(memory_json(result.tiles, result.peak_device_bytes));
+    write_json(options.json, summary);
   }
   return result.cancelled ? 130 : 0;
 }

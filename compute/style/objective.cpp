@@ -117,6 +117,8 @@ image::Size largest_window(const ObjectiveSpec& spec, Shape image, const std::ve
 
 uint32_t tile_alignment(const ObjectiveSpec& spec) { return pooling_alignment(all_layers(spec)); }
 
+uint32_t halo_of(const ObjectiveSpec& spec) { return receptive_radius(all_layers(spec)); }
+
 std::optional<std::string> first_repeated(const std::vector<std::string>& layers) {
   for (auto layer = layers.begin(); layer != layers.end(); ++layer) {
     if (std::find(layers.begin(), layer, *layer) != layer) return *layer;
@@ -211,6 +213,7 @@ Objective::OwnPart Objective::own_part(vk::Recorder& rec, const Tile& tile, cons
   const Shape& shape = features.shape();
   const Rect rect = own_features(tile, poolings_before(layer), shape);
   if (rect.width == shape.w && rect.height == shape.h) return {features, rect, true};
+  if (rect.area() == 0) return {features, rect, false};
   Tensor own = own_->view({shape.c, rect.height, rect.width});
   ops::copy_window(rec, features, rect, own, 0, 0, kOverwrite);
   return {own, rect, false};
@@ -244,12 +247,15 @@ void Objective::compute_content_targets(const Tensor& content) {
     pass_.forward(rec, window);
     std::map<std::string, size_t> downloads;
     for (const auto& layer : spec_.content_layers) {
-      const Tensor own = own_part(rec, plan_.tiles[t], layer).features;
-      downloads[layer] = rec.download(own.span(), own.bytes());
-      tile_content_[t][layer].resize(own.count());
+      const OwnPart own = own_part(rec, plan_.tiles[t], layer);
+      tile_content_[t][layer].resize(own.empty() ? 0 : own.features.count());
+      if (!own.empty()) downloads[layer] = rec.download(own.features.span(), own.features.bytes());
     }
     rec.submit();
-    for (auto& [layer, values] : tile_content_[t]) rec.read(downloads.at(layer), values.data(), values.size() * sizeof(float));
+    for (const auto& [layer, download] : downloads) {
+      std::vector<float>& values = tile_content_[t].at(layer);
+      rec.read(download, values.data(), values.size() * sizeof(float));
+    }
   }
 }
 
@@ -261,12 +267,13 @@ void Objective::add_style_targets(const StyleTensor& style, float blend) {
     const Tensor window = window_of(rec, *style.image, tile);
     pass_.forward(rec, window);
     for (const auto& s : spec_.style_layers) {
-      const Tensor own = own_part(rec, tile, s.layer).features;
+      const OwnPart own = own_part(rec, tile, s.layer);
+      if (own.empty()) continue;
       // A style image of another size compares fairly when its Gram is scaled by
       // M_l(x)/M_l(style): Gram entries grow with the number of positions.
       const double scale = blend * double(positions_.at(s.layer)) / double(positions_at(s.layer, shape));
       Tensor gram = tile_gram_->view(targets_.at(s.layer).shape());
-      ops::gram(rec, own, gram);
+      ops::gram(rec, own.features, gram);
       ops::axpy(rec, static_cast<float>(scale), gram, targets_.at(s.layer));
     }
     rec.submit();
@@ -275,19 +282,21 @@ void Objective::add_style_targets(const StyleTensor& style, float blend) {
 
 void Objective::add_tile_terms(vk::Recorder& rec, size_t tile) {
   for (const auto& layer : spec_.content_layers) {
-    const Tensor own = own_part(rec, plan_.tiles[tile], layer).features;
-    ops::content_loss(rec, own, content_target(rec, tile, layer, own), spec_.content_weight, scalars_, kContent, kAdd);
+    const OwnPart own = own_part(rec, plan_.tiles[tile], layer);
+    if (own.empty()) continue;
+    ops::content_loss(rec, own.features, content_target(rec, tile, layer, own.features), spec_.content_weight, scalars_,
+                      kContent, kAdd);
   }
   for (const auto& s : spec_.style_layers) {
-    const Tensor own = own_part(rec, plan_.tiles[tile], s.layer).features;
+    const OwnPart own = own_part(rec, plan_.tiles[tile], s.layer);
     Tensor& gram = grams_.at(s.layer);
-    if (tile == 0) {
-      ops::gram(rec, own, gram);
-      continue;
+    if (own.whole) {
+      ops::gram(rec, own.features, gram);
+    } else if (!own.empty()) {  // summed over the tiles, from zero (evaluate)
+      Tensor tile_gram = tile_gram_->view(gram.shape());
+      ops::gram(rec, own.features, tile_gram);
+      ops::axpy(rec, 1.0f, tile_gram, gram);
     }
-    Tensor tile_gram = tile_gram_->view(gram.shape());
-    ops::gram(rec, own, tile_gram);
-    ops::axpy(rec, 1.0f, tile_gram, gram);
   }
 }
 
@@ -303,6 +312,9 @@ void Objective::evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad) {
   // Each tile's forward pass, twice but for the last (its activations stay for the gradient).
   const uint32_t passes = static_cast<uint32_t>(2 * tiles - 1);
   rec.fill(scalars_.span(), 0);
+  if (tiles > 1) {
+    for (auto& [layer, gram] : grams_) rec.fill(gram.span(), 0);
+  }
   // The terms and the Gram matrices, summed over every tile's own positions.
   for (size_t t = 0; t < tiles; ++t) {
     current_window_.emplace(window_of(rec, x, plan_.tiles[t]));
@@ -343,6 +355,10 @@ void Objective::evaluate(vk::Recorder& rec, const Tensor& x, Tensor& grad) {
 void Objective::add_layer_gradient(vk::Recorder& rec, size_t tile, const std::string& layer, Tensor& grad,
                                    ops::Accumulate accumulate) {
   const OwnPart own = own_part(rec, plan_.tiles[tile], layer);
+  if (own.empty()) {
+    if (accumulate == kOverwrite) rec.fill(grad.span(), 0);
+    return;
+  }
   std::optional<Tensor> own_grad;
   Tensor& g = own.whole ? grad : own_grad.emplace(own_grad_->view(own.features.shape()));
   ops::Accumulate mode = own.whole ? accumulate : kOverwrite;

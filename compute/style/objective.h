@@ -78,6 +78,8 @@ struct Tiling {
 image::Size largest_window(const ObjectiveSpec& spec, Shape image, const std::vector<Shape>& styles, uint32_t tile_side);
 // What tile sides are a multiple of: the pooling grid of spec's deepest layer.
 uint32_t tile_alignment(const ObjectiveSpec& spec);
+// How far a tile's window reaches beyond its own pixels: spec's receptive-field radius.
+uint32_t halo_of(const ObjectiveSpec& spec);
 
 class Objective {
  public:
@@ -103,10 +105,13 @@ class Objective {
  private:
   // A layer's features at a tile's own positions: the pass's features themselves where the
   // tile owns them all (untiled), else cut out of them.
+  // A tile may own no positions at all at a deep layer: where the image's last rows or
+  // columns are fewer than that layer's pooling factor, pooling drops them.
   struct OwnPart {
     Tensor features;
     Rect rect;  // where they lie in the pass's features
     bool whole;
+    bool empty() const { return rect.area() == 0; }
   };
   void compute_content_targets(const Tensor& content);
   void add_style_targets(const StyleTensor& style, float blend);

@@ -281,19 +281,6 @@ std::vector<uint32_t> steps_per_scale(const RunOptions& options, size_t scales) 
   return steps;
 }
 
-// The device memory a scale may take: what the device's budget leaves free, and what
-// memory_limit_bytes leaves beyond the engine's bytes in use, whichever is less.
-uint64_t available_bytes(vk::Context& context, const RunOptions& options) {
-  vk::Allocator& allocator = context.allocator();
-  const vk::MemoryBudget budget = allocator.budget();
-  uint64_t available = budget.budget_bytes > budget.usage_bytes ? budget.budget_bytes - budget.usage_bytes : 0;
-  if (options.memory_limit_bytes) {
-    const uint64_t in_use = allocator.bytes_in_use();
-    available = std::min(available, options.memory_limit_bytes > in_use ? options.memory_limit_bytes - in_use : 0);
-  }
-  return available;
-}
-
 std::vector<Shape> shapes_of(const std::vector<Tensor>& tensors) {
   std::vector<Shape> shapes;
   for (const Tensor& t : tensors) shapes.push_back(t.shape());
@@ -327,7 +314,8 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
       const ScaleInputs at = inputs_at(content, styles, sizes[k]);
       Tensor scaled = k > 0 ? resized(x, sizes[k], "image") : std::move(x);  // the last scale's result, enlarged
       const ScaleBudget budget = plan_scale(network, request.objective, scaled.shape(), shapes_of(at.styles),
-                                            options.optimizer, options.lbfgs_history, available_bytes(context, options));
+                                            options.optimizer, options.lbfgs_history,
+                                            available_bytes(context, options.memory_limit_bytes));
       const ScalePosition position{k + 1, scales, sizes[k], steps[k], result.steps};
       TileReporter tiles(position, clock, progress, cancel);
       Objective objective(network, request.objective, at.content, style_tensors(at.styles, request),
