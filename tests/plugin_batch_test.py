@@ -29,7 +29,7 @@ VERSION, BUILD, PLUGIN_DIR, CONVERTER, SHARED, GIMP_CONSOLE = (None,) * 6
 DEFAULTS = [("style-strength", "50"), ("steps", "4"), ("working-size", "64"), ("preserve-colors", "FALSE"),
             ("style-scale", "1.0"), ("seed", "0"), ("init", '"content"'), ("content-layers", '""'),
             ("style-layers", '""'), ("optimizer", '"lbfgs"'), ("tv-weight", "0"), ("pooling", '"max"'),
-            ("scales", "1"), ("device", '""')]
+            ("scales", "1"), ("device", '""'), ("memory-limit", "0")]
 
 # What differs between the two GIMPs' PDBs, behind the same names.
 HELPERS = {
@@ -277,6 +277,16 @@ class PluginBatch(unittest.TestCase):
         self.assertNotEqual(facts["selected mask"], "-1")  # a mask from the selection
         self.assertAlmostEqual(float(facts["result alpha"]), float(facts["content alpha"]), delta=0.01)
         self.assertLess(float(facts["content alpha"]), 254)  # the cleared corner is transparent
+
+    def test_a_layer_beyond_the_memory_limit_is_styled_at_its_full_size_in_tiles(self):
+        facts, output = self.gimp(f"""
+{self.scene(160, 120, 70, 56)}
+  (let ((result {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=2, memory_limit=40))}))
+    (describe-layer "result" img result)))""")
+        self.assertEqual(facts["result size"], "160 120", output)
+        # The plug-in's summary line: refined to the full size (no enlargement), in tiles.
+        self.assertIn("160×120 styled at its full size in", output)
+        self.assertRegex(output, r"full size in \d+ tiles \(")
 
     def test_last_values_are_reused(self):
         # GIMP 2.10: the plug-in keeps the values of every run (gimp_set_data), so a second

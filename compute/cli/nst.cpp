@@ -154,6 +154,7 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   style::RunOptions run;
   run.steps = options.steps;
   run.scales = options.scales;
+  if (options.refine_steps) run.refine_steps = options.refine_steps;
   run.preserve_colors = options.preserve_colors;
   run.partial_on_cancel = options.keep_partial;
   run.optimizer = options.optimizer;
@@ -263,6 +264,7 @@ int stylise(const Options& options) {
                               {"steps", result.steps},
                               {"scales", options.scales},
                               {"steps_per_scale", options.steps},
+                              {"refine_steps", options.refine_steps ? options.refine_steps : options.steps},
                               {"preserve_colors", options.preserve_colors},
                               {"seconds", result.seconds},
                               {"seconds_per_step", per_step},

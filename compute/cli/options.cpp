@@ -70,6 +70,7 @@ const std::map<std::string, Setter>& setters() {
       {"--pooling", [](Options& o, auto& n, auto& v) { o.pooling = parsed(n, v, style::parse_pooling); }},
       {"--steps", [](Options& o, auto& n, auto& v) { o.steps = to_count(n, v); }},
       {"--scales", [](Options& o, auto& n, auto& v) { o.scales = to_count(n, v); }},
+      {"--refine-steps", [](Options& o, auto& n, auto& v) { o.refine_steps = to_count(n, v); }},
       {"--optimizer", [](Options& o, auto& n, auto& v) { o.optimizer = parsed(n, v, style::parse_optimizer); }},
       {"--lr", [](Options& o, auto& n, auto& v) { o.learning_rate = to_positive(n, v); }},
       {"--init", [](Options& o, auto&, auto& v) { o.init = v; }},
@@ -177,7 +178,7 @@ const char* usage() {
          "           [--style-weight b] [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…]\n"
          "           [--style-blend w,…] [--style-scale s] [--optimizer lbfgs|adam] [--lr r]\n"
          "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--preserve-colors] [--keep-partial]\n"
-         "           [--scales k] [--memory-limit MiB] [--device NAME|INDEX] [--weights PATH]\n"
+         "           [--scales k] [--refine-steps N] [--memory-limit MiB] [--device NAME|INDEX] [--weights PATH]\n"
          "           [--json SUMMARY.json]\n"
          "       nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
          "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"

@@ -31,6 +31,7 @@ struct Options {
   vgg::Pooling pooling = vgg::Pooling::max;
   uint32_t steps = 500;             // evaluations of the objective and its gradient, per scale
   uint32_t scales = 1;              // coarse-to-fine: sizes, each the next one halved
+  uint32_t refine_steps = 0;        // steps at each scale after the first; 0: --steps
   bool preserve_colors = false;     // the content's colours, the style's luminance
   bool keep_partial = false;        // on Ctrl-C, write the image reached so far
   style::OptimizerKind optimizer = style::OptimizerKind::lbfgs;

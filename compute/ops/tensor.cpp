@@ -1,5 +1,7 @@
 #include "ops/tensor.h"
 
+#include <algorithm>
+
 #include "ops/conv.h"
 #include "vk/error.h"
 
@@ -25,6 +27,13 @@ void check_bindable(const vk::Context& context, const Shape& shape, const std::s
     throw vk::Error("tensor '" + what + "' of " + shape.str() + " floats exceeds the device's maxTexelBufferElements of " +
                     std::to_string(limits.max_texel_buffer_elements) + "; use a smaller image size");
   }
+}
+
+uint64_t bindable_floats(const vk::Context& context) {
+  const vk::Limits& limits = context.limits();
+  const uint64_t storage = limits.max_storage_buffer_range / sizeof(float);
+  const bool texel_reads = ops::choose_conv_variant(context) == ops::ConvVariant::texel;
+  return texel_reads ? std::min<uint64_t>(storage, limits.max_texel_buffer_elements) : storage;
 }
 
 Tensor::Tensor(vk::Context& context, Shape shape, const std::string& name) : context_(&context), shape_(shape) {

@@ -49,5 +49,7 @@ class Tensor {
 
 // Throws unless `shape` fits the device's binding limits; `what` names the tensor.
 void check_bindable(const vk::Context& context, const Shape& shape, const std::string& what);
+// The most floats a tensor may hold on this device (check_bindable's limits).
+uint64_t bindable_floats(const vk::Context& context);
 
 }  // namespace nst

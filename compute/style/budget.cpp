@@ -38,10 +38,16 @@ uint32_t tile_side_within(const vgg::Network& network, const ObjectiveSpec& spec
   const auto bytes_at = [&](uint32_t side) {
     return double(Objective::device_bytes(network, spec, image, largest_window(spec, image, styles, side)));
   };
-  if (bytes_at(0) <= bytes) return 0;
+  // A tile fits when its objective's memory does and each of its tensors is within the
+  // device's binding limits (maxStorageBufferRange: 128 MiB on lavapipe, a 64-channel
+  // feature map of 724×724 px).
+  const auto fits = [&](uint32_t side) {
+    return bytes_at(side) <= bytes && Objective::bindable(network, spec, image, largest_window(spec, image, styles, side));
+  };
+  if (fits(0)) return 0;
   const uint32_t alignment = tile_alignment(spec);
   const uint32_t smallest = smallest_tile_side(spec);
-  if (bytes_at(smallest) > bytes) {
+  if (!fits(smallest)) {
     throw vk::OutOfMemory("the device memory available (" + mib(bytes + reserved) + ") cannot hold " +
                           (reserved > 0 ? "a " + std::to_string(image.w) + "×" + std::to_string(image.h) +
                                               " image's gradient and optimiser state (" + mib(reserved) + ") and "
@@ -51,12 +57,12 @@ uint32_t tile_side_within(const vgg::Network& network, const ObjectiveSpec& spec
   }
   // The objective's memory grows with the tile: the largest side that fits, by bisection
   // over multiples of the alignment.
-  uint32_t fits = smallest / alignment, too_big = (std::max(image.w, image.h) + alignment - 1) / alignment;
-  while (too_big - fits > 1) {
-    const uint32_t middle = (fits + too_big) / 2;
-    (bytes_at(middle * alignment) <= bytes ? fits : too_big) = middle;
+  uint32_t largest = smallest / alignment, too_big = (std::max(image.w, image.h) + alignment - 1) / alignment;
+  while (too_big - largest > 1) {
+    const uint32_t middle = (largest + too_big) / 2;
+    (fits(middle * alignment) ? largest : too_big) = middle;
   }
-  return fits * alignment;
+  return largest * alignment;
 }
 
 ScaleBudget plan_scale(const vgg::Network& network, const ObjectiveSpec& spec, Shape image,

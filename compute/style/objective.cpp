@@ -200,6 +200,13 @@ uint64_t Objective::device_bytes(const vgg::Network& network, const ObjectiveSpe
   return floats * sizeof(float);
 }
 
+bool Objective::bindable(const vgg::Network& network, const ObjectiveSpec& spec, Shape image, image::Size window) {
+  const auto layers = all_layers(spec);
+  const uint64_t largest = std::max({vgg::Pass::largest_tensor(network, {3, window.height, window.width}, layers),
+                                     largest_features(layers, window), image.count()});
+  return largest <= bindable_floats(network.context());
+}
+
 Tensor Objective::window_of(vk::Recorder& rec, const Tensor& image, const Tile& tile) {
   const Shape& shape = image.shape();
   if (tile.window.width == shape.w && tile.window.height == shape.h) return image;

@@ -92,6 +92,8 @@ class Objective {
   // `window` takes beyond its inputs: the pass's activations and gradients, a tile's
   // image, gradient and cut-out features, the targets.
   static uint64_t device_bytes(const vgg::Network& network, const ObjectiveSpec& spec, Shape image, image::Size window);
+  // Whether each of those tensors is within the device's binding limits.
+  static bool bindable(const vgg::Network& network, const ObjectiveSpec& spec, Shape image, image::Size window);
 
   // Records L(x) into scalars() and ∇L(x) into grad (x's shape). Tiled, it submits the
   // work recorded so far and each tile's as it goes (vk::Recorder::flush).

@@ -101,6 +101,12 @@ uint64_t Pass::bytes(const Network& network, Shape capacity, const std::vector<s
   return total;
 }
 
+uint64_t Pass::largest_tensor(const Network& network, Shape capacity, const std::vector<std::string>& features) {
+  uint64_t largest = 0;
+  for (const Layout& l : layout(network, capacity, features)) largest = std::max(largest, l.shape.count());
+  return largest;
+}
+
 void Pass::view_at(Shape image) {
   if (image.c != capacity_.c || image.h > capacity_.h || image.w > capacity_.w) {
     throw nst::Error("network pass for images of up to " + capacity_.str() + " got one of " + image.str());

@@ -49,6 +49,8 @@ class Pass {
 
   // The device memory a pass of `capacity` takes: its activations and their gradients.
   static uint64_t bytes(const Network& network, Shape capacity, const std::vector<std::string>& features);
+  // The floats of its largest tensor (the device's binding limits apply to each).
+  static uint64_t largest_tensor(const Network& network, Shape capacity, const std::vector<std::string>& features);
 
   // Records the forward pass of an image no taller and no wider than the capacity (the
   // tiles of a tiled objective differ in size; one set of buffers serves them all);

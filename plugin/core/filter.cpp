@@ -1,5 +1,6 @@
 #include "plugin/core/filter.h"
 
+#include <cstdio>
 #include <random>
 
 namespace nst::plugin {
@@ -20,7 +21,7 @@ class UndoGroup {
 JobResult run_job(Host& host, JobInput input) {
   BackgroundJob job(std::move(input));
   wait_for(job, [&host](BackgroundJob& running) {
-    if (const auto p = running.progress()) host.progress(double(p->step) / p->steps, progress_text(*p));
+    if (const auto p = running.progress()) host.progress(p->fraction(), progress_text(*p));
   });
   return job.result();
 }
@@ -85,6 +86,7 @@ ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
   validate(settings);
   const std::string style_name = host.name(style);
   JobResult result = run_job(host, {host.read(host.content()), host.read(style), settings});
+  std::fprintf(stderr, "%s\n", run_summary(result).c_str());
   return add_result_layer(host, result.image, style_name);
 }
 

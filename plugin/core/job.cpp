@@ -83,7 +83,21 @@ std::string progress_text(const style::Progress& p) {
   std::ostringstream out;
   out << "Step " << p.step << " of " << p.steps;
   if (p.scales > 1) out << " (size " << p.scale << " of " << p.scales << ")";
+  if (p.tiles) out << ", tile " << p.tile << " of " << p.tiles;
   out << ", about " << minutes_and_seconds(p.remaining_s) << " left";
+  return out.str();
+}
+
+std::string run_summary(const JobResult& result) {
+  const image::Size full{result.image.width, result.image.height};
+  std::ostringstream out;
+  out << kPluginBinary << ": " << image::describe(full);
+  if (result.optimised == full) {
+    out << " styled at its full size in " << style::describe(result.tiles);
+  } else {
+    out << " styled at " << image::describe(result.optimised) << " and enlarged (the device could not hold more)";
+  }
+  out << ", " << result.steps << " steps in " << result.seconds << " s on " << result.device;
   return out.str();
 }
 
@@ -111,6 +125,7 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
     job.image = result.image;
     job.image.alpha = input.content.alpha;
     job.optimised = result.optimised;
+    job.tiles = result.tiles;
     job.steps = result.steps;
     job.seconds = result.seconds;
   } catch (const vk::OutOfMemory& e) {

@@ -39,10 +39,16 @@ struct JobInput {
 struct JobResult {
   Image image;              // the content layer's size, with the content's alpha
   image::Size optimised;    // the finest size optimised (smaller: enlarged after)
+  style::TilePlan tiles;    // the finest scale's tiles
   uint32_t steps = 0;
   double seconds = 0;
   std::string device;
 };
+
+// One line on what the run did, for the plug-in's standard error: "neural-style-transfer:
+// 160×120 styled at its full size in 12 tiles (…), 8 steps in 3.2 s on llvmpipe …", or at
+// which size it stopped and was enlarged.
+std::string run_summary(const JobResult& result);
 
 // The whole run on the calling thread. Every failure the user can act on (settings,
 // weights, driver, a size the device cannot hold) is a PluginError with a message for

@@ -31,6 +31,7 @@ style::RunOptions run_options(const Settings& settings, image::Size full) {
   run.optimizer = style::parse_optimizer(settings.optimizer);
   run.init = settings.init == "noise" ? style::Init::noise : style::Init::content;
   run.seed = static_cast<uint64_t>(settings.seed);
+  run.memory_limit_bytes = static_cast<uint64_t>(settings.memory_limit) << 20;
   return run;
 }
 

@@ -110,6 +110,10 @@ std::vector<Parameter> make_parameters() {
                text<&Settings::device>("device", "_Device",
                                        "Vulkan device, by index or part of its name; empty: the fastest one found",
                                        Kind::text, {}, {}, false)),
+      number<&Settings::memory_limit>("memory-limit", "Memory limit (Mi_B)",
+                                      "Device memory the run may hold, in MiB; 0: what the device has free. Layers "
+                                      "whose objective does not fit are worked on in tiles, at their full size",
+                                      Kind::integer, 0, 1048576, true, 65536),
   };
 }
 

@@ -53,6 +53,7 @@ struct Settings {
   std::string pooling = "max";         // max | avg
   int scales = 1;                      // coarse-to-fine scales up to the working size
   std::string device;                  // Vulkan device: name substring or index; empty: best
+  int memory_limit = 0;                // MiB of device memory the run may hold; 0: the device's budget
 };
 
 // One PDB parameter after run-mode, image and drawable, in registration order. Numbers,

@@ -41,6 +41,10 @@ TEST(ProgressText, StepsSizesAndTimeLeft) {
   EXPECT_EQ(progress_text(p), "Step 37 of 260, about 5 s left");
   p.remaining_s = 60.4;
   EXPECT_EQ(progress_text(p), "Step 37 of 260, about 1 min 0 s left");
+  p.tile = 5;
+  p.tiles = 23;
+  EXPECT_EQ(progress_text(p), "Step 37 of 260, tile 5 of 23, about 1 min 0 s left");
+  EXPECT_DOUBLE_EQ(p.fraction(), (36 + 5.0 / 23) / 260);
 }
 
 uint32_t expected_steps(const JobInput& input) {

@@ -83,6 +83,7 @@ TEST(RunOptions, MapTheSettingsOntoTheEngine) {
   s.init = "noise";
   s.seed = 7;
   s.preserve_colors = true;
+  s.memory_limit = 1500;
   const image::Size full{300, 200};
   const style::RunOptions run = run_options(s, full);
   EXPECT_EQ(run.steps, 40u);
@@ -96,8 +97,10 @@ TEST(RunOptions, MapTheSettingsOntoTheEngine) {
   EXPECT_EQ(run.init, style::Init::noise);
   EXPECT_EQ(run.seed, 7u);
   EXPECT_TRUE(run.preserve_colors);
+  EXPECT_EQ(run.memory_limit_bytes, 1500ull << 20);
 
   const style::RunOptions defaults = run_options(Settings{}, full);
+  EXPECT_EQ(defaults.memory_limit_bytes, 0u);
   EXPECT_EQ(defaults.optimizer, style::OptimizerKind::lbfgs);
   EXPECT_EQ(defaults.init, style::Init::content);
   EXPECT_FALSE(defaults.preserve_colors);

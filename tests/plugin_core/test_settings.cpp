@@ -118,6 +118,7 @@ TEST(Validate, NumbersOutOfRangeNameTheirParameter) {
       {"scales", [](Settings& s) { s.scales = 6; }},
       {"seed", [](Settings& s) { s.seed = -1; }},
       {"tv-weight", [](Settings& s) { s.tv_weight = -1; }},
+      {"memory-limit", [](Settings& s) { s.memory_limit = -1; }},
   };
   for (const auto& c : cases) {
     Settings s;
@@ -133,6 +134,7 @@ TEST(Validate, NumbersOutOfRangeNameTheirParameter) {
   edges.style_scale = 0.1;
   edges.scales = 5;
   edges.seed = 2147483647;
+  edges.memory_limit = 1048576;
   EXPECT_NO_THROW(validate(edges));
 }
 
@@ -195,6 +197,7 @@ Settings everything_changed() {
   s.pooling = "avg";
   s.scales = 3;
   s.device = "1";
+  s.memory_limit = 1500;
   return s;
 }
 
@@ -213,6 +216,7 @@ void expect_same(const Settings& a, const Settings& b) {
   EXPECT_EQ(a.pooling, b.pooling);
   EXPECT_EQ(a.scales, b.scales);
   EXPECT_EQ(a.device, b.device);
+  EXPECT_EQ(a.memory_limit, b.memory_limit);
 }
 
 TEST(LastValues, SerialiseAndParseRoundTripEveryField) {
