@@ -28,24 +28,6 @@ using namespace nst;
 
 using Options = bench::CommonOptions;
 
-vgg::WeightFile random_vgg19() {
-  vgg::WeightFile file;
-  for (size_t i = 0; i < 13; ++i) {  // conv1_1 … conv5_1: all the Gatys layers need
-    const auto& spec = vgg::kConvolutions[i];
-    file.layers.push_back({spec.name, {spec.cin, spec.cout,
-                                       bench::random_values(size_t{9} * spec.cin * spec.cout, std::sqrt(6.0f / (9.0f * spec.cin)), i),
-                                       bench::random_values(spec.cout, 0.1f, 100 + i)}});
-  }
-  return file;
-}
-
-style::ObjectiveSpec gatys() {
-  style::ObjectiveSpec spec;
-  spec.content_layers = {"relu4_2"};
-  spec.style_layers = style::equal_weights({"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"});
-  return spec;
-}
-
 // Multiply-adds counted twice: the convolutions forward and backward (to conv5_1), the
 // Gram matrices and their gradients at the style layers.
 double step_flops(uint32_t size) {
@@ -76,7 +58,7 @@ Row time_size(vk::Context& context, const vgg::Network& network, uint32_t size, 
   content.upload(bench::random_values(shape.count(), 100.0f, 1));
   style_image.upload(bench::random_values(shape.count(), 100.0f, 2));
   x.upload(bench::random_values(shape.count(), 100.0f, 3));
-  style::Objective objective(network, gatys(), content, {{&style_image, 1.0f}});
+  style::Objective objective(network, bench::gatys(), content, {{&style_image, 1.0f}});
   Tensor grad(context, shape, "gradient");
   const double ms = bench::median_ms(context, repeat, [&](vk::Recorder& rec) { objective.evaluate(rec, x, grad); });
   return {size, ms, step_flops(size) * 1e-9 / (ms * 1e-3), context.allocator().peak_bytes() / 1048576.0};
@@ -117,7 +99,7 @@ int main(int argc, char** argv) {
     vk::Context context(context_options);
     std::vector<Row> rows;
     {
-      vgg::Network network(context, random_vgg19(), vgg::Pooling::max);
+      vgg::Network network(context, bench::random_vgg19(), vgg::Pooling::max);
       for (uint32_t size : options.sizes) rows.push_back(time_size(context, network, size, options.repeat));
     }
     if (options.torch) time_torch(rows, options.repeat, options.torch_device);

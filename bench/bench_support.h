@@ -2,6 +2,7 @@
 // What the benchmarks share: random data, GPU timing by median, the common options, and
 // running a PyTorch script beside them.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -10,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "style/objective.h"
+#include "vgg/layers.h"
+#include "vgg/weights.h"
 #include "vk/context.h"
 #include "vk/error.h"
 #include "vk/recorder.h"
@@ -22,6 +26,27 @@ inline std::vector<float> random_values(size_t count, float bound, uint32_t seed
   std::vector<float> values(count);
   for (float& v : values) v = distribution(generator);
   return values;
+}
+
+// VGG-19's first `convolutions` layers with random weights (He-scaled): speed does not
+// depend on the values. 13: through conv5_1, all Gatys' layers.
+inline vgg::WeightFile random_vgg19(size_t convolutions = 13) {
+  vgg::WeightFile file;
+  for (size_t i = 0; i < convolutions; ++i) {
+    const auto& spec = vgg::kConvolutions[i];
+    file.layers.push_back({spec.name, {spec.cin, spec.cout,
+                                       random_values(size_t{9} * spec.cin * spec.cout, std::sqrt(6.0f / (9.0f * spec.cin)), i),
+                                       random_values(spec.cout, 0.1f, 100 + i)}});
+  }
+  return file;
+}
+
+// Gatys et al.'s layers: content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1.
+inline style::ObjectiveSpec gatys() {
+  style::ObjectiveSpec spec;
+  spec.content_layers = {"relu4_2"};
+  spec.style_layers = style::equal_weights({"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"});
+  return spec;
 }
 
 inline double median(std::vector<double> values) {

@@ -55,7 +55,7 @@ else
   (gimp-drawable-fill style FILL-PATTERN)
   (gimp-image-set-active-layer img content)
   (gimp-display-new img)
-  (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 ""))' \
+  (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))' \
     >"$work/gimp.log" 2>&1 &
   shots=(docs/dialog.png docs/dialog-advanced.png)
 fi

@@ -32,7 +32,7 @@
       (gimp-drawable-fill style FILL-PATTERN)
       ; strength 40, 100 steps at a 256 px working size, then refined at 480×270
       (let ((result (car (plug-in-neural-style-transfer RUN-NONINTERACTIVE img content style
-                            40 100 256 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 ""))))
+                            40 100 256 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))))
         (file-png-save2 RUN-NONINTERACTIVE img result out out 0 9 0 0 0 0 0 0 0)
         (if (not (equal? sheet ""))
             (nst-save-sheet img (list content style result) sheet))))
