@@ -145,9 +145,7 @@ int main(int argc, char** argv) {
       for (const auto& device : vk::list_devices()) std::printf("%s\n", vk::describe(device).c_str());
       return 0;
     }
-    vk::ContextOptions context_options;
-    context_options.device = options.device;
-    vk::Context context(context_options);
+    vk::Context context = bench::open_context(options.device);
     std::vector<Row> rows;
     for (uint32_t size : options.sizes) {
       for (const Layer& layer : kLayers) {

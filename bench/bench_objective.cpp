@@ -94,9 +94,7 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const Options options = parse(argc, argv);
-    vk::ContextOptions context_options;
-    context_options.device = options.device;
-    vk::Context context(context_options);
+    vk::Context context = bench::open_context(options.device);
     std::vector<Row> rows;
     {
       vgg::Network network(context, bench::random_vgg19(), vgg::Pooling::max);

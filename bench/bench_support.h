@@ -28,6 +28,13 @@ inline std::vector<float> random_values(size_t count, float bound, uint32_t seed
   return values;
 }
 
+// The device named by --device (index or name part; empty: the fastest).
+inline vk::Context open_context(const std::string& device) {
+  vk::ContextOptions options;
+  options.device = device;
+  return vk::Context(options);
+}
+
 // VGG-19's first `convolutions` layers with random weights (He-scaled): speed does not
 // depend on the values. 13: through conv5_1, all Gatys' layers.
 inline vgg::WeightFile random_vgg19(size_t convolutions = 13) {

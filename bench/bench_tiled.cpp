@@ -134,9 +134,7 @@ void row(vk::Context& context, const vgg::Network& network, const style::Objecti
 int main(int argc, char** argv) {
   try {
     const Options o = parse(argc, argv);
-    vk::ContextOptions context_options;
-    context_options.device = o.device;
-    vk::Context context(context_options);
+    vk::Context context = bench::open_context(o.device);
     vgg::Network network(context, bench::random_vgg19(o.partial ? 8 : 13), vgg::Pooling::max);
     const style::ObjectiveSpec spec = o.partial ? partial_layers() : bench::gatys();
     std::printf("device: %s (%s); %s layers; budget %u MiB for the objective; style %u×%u; one step = objective + "
