@@ -161,6 +161,7 @@ style::RunOptions run_options(const Options& options, const Image& content) {
   run.learning_rate = options.learning_rate;
   run.seed = options.seed;
   run.memory_limit_bytes = uint64_t{options.memory_limit_mib} << 20;
+  run.measure_losses = !options.json.empty();  // only the summary reports them
   if (options.init == "noise") {
     run.init = style::Init::noise;
   } else if (options.init != "content") {
@@ -251,9 +252,10 @@ int stylise(const Options& options) {
   }
   image::save_image(result.image, options.output);
   const double per_step = result.seconds / std::max(result.steps, 1u);
-  std::fprintf(stderr, "nst: %s %s (%u×%u) after %u steps in %.1f s, %.3f s per step\n",
+  std::fprintf(stderr, "nst: %s %s (%u×%u) after %u steps in %.1f s, %.3f s per step; %s, peak device memory %.0f MiB\n",
                result.cancelled ? "cancelled; wrote the image so far to" : "wrote", options.output.c_str(),
-               result.image.width, result.image.height, result.steps, result.seconds, per_step);
+               result.image.width, result.image.height, result.steps, result.seconds, per_step,
+               style::describe(result.tiles).c_str(), double(result.peak_device_bytes) / (1 << 20));
   if (!options.json.empty()) {
     nlohmann::json summary = {{"device", context.info().name},
                               {"size", {result.image.width, result.image.height}},

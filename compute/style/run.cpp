@@ -158,6 +158,20 @@ LossTerms terms_at(Objective& objective, const Tensor& x) {
   return objective.losses();
 }
 
+// Result::start and end at the full size. A tiled measurement can be cancelled between
+// its tiles: the image is finished all the same, so with partial_on_cancel it is kept,
+// unmeasured.
+void measure_losses(Objective& objective, const Tensor& initial, const Tensor& x, const RunOptions& options,
+                    Result& result) {
+  try {
+    result.start = terms_at(objective, initial);
+    result.end = terms_at(objective, x);
+  } catch (const Cancelled&) {
+    if (!options.partial_on_cancel) throw;
+    result.start = result.end = {};
+  }
+}
+
 // Where a scale sits in the run, for the progress reports.
 struct ScalePosition {
   uint32_t scale, scales;  // scale counts from 1
@@ -172,9 +186,11 @@ class TileReporter {
   TileReporter(const ScalePosition& at, const StepClock& clock, const ProgressCallback& progress, const CancelToken& cancel)
       : at_(at), clock_(clock), progress_(progress), cancel_(cancel) {}
   void step_ended(const LossTerms& loss) { loss_ = loss; }
+  // After the steps (the final loss measurements): cancelling still works, nothing is reported.
+  void steps_done() { reporting_ = false; }
   void operator()(uint32_t done, uint32_t total) const {
     if (cancel_.cancelled()) throw Cancelled();
-    if (!progress_) return;
+    if (!progress_ || !reporting_) return;
     progress_({clock_.step() + 1, at_.total_steps, at_.scale, at_.scales, loss_, clock_.elapsed(), clock_.remaining(), done,
                total});
   }
@@ -185,6 +201,7 @@ class TileReporter {
   const ProgressCallback& progress_;
   const CancelToken& cancel_;
   LossTerms loss_;
+  bool reporting_ = true;
 };
 
 // at.steps steps of a fresh optimiser at one scale: its history (L-BFGS pairs, Adam
@@ -330,10 +347,8 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
         result.steps = clock.step();
         break;
       }
-      if (k + 1 == scales) {
-        result.start = terms_at(objective, initial);
-        result.end = terms_at(objective, x);
-      }
+      tiles.steps_done();
+      if (k + 1 == scales && options.measure_losses) measure_losses(objective, initial, x, options, result);
     } catch (const vk::OutOfMemory&) {
       if (!refining) throw;
       clock.skip(sizes, steps, k);

@@ -47,6 +47,9 @@ struct RunOptions {
   // Give the result the content's colours: the stylised luminance with the content's
   // chroma (ops::preserve_colors), applied to the final image.
   bool preserve_colors = false;
+  // Measure Result::start and end: two more evaluations at the full size, as long as two
+  // steps there (for a tiled image, minutes on lavapipe). The plug-in does not show them.
+  bool measure_losses = true;
   // When cancelled: return the image so far (Result::cancelled set) instead of throwing.
   bool partial_on_cancel = false;
   OptimizerKind optimizer = OptimizerKind::lbfgs;
@@ -118,7 +121,8 @@ struct Result {
   image::Image image;
   // At the initial image and at the result, both at the content's size (with several
   // scales too, so that they compare), before colour preservation; zero when the run
-  // stopped short of the content's size (cancelled, or refining stopped).
+  // stopped short of the content's size (cancelled, or refining stopped) or was not asked
+  // to measure them (RunOptions::measure_losses).
   LossTerms start, end;
   uint32_t steps = 0;  // taken in all, over every scale (fewer when cancelled or refining stopped)
   image::Size optimised;      // the finest size optimised: the content's, unless refining stopped

@@ -98,6 +98,7 @@ TEST(RunOptions, MapTheSettingsOntoTheEngine) {
   EXPECT_EQ(run.seed, 7u);
   EXPECT_TRUE(run.preserve_colors);
   EXPECT_EQ(run.memory_limit_bytes, 1500ull << 20);
+  EXPECT_FALSE(run.measure_losses);
 
   const style::RunOptions defaults = run_options(Settings{}, full);
   EXPECT_EQ(defaults.memory_limit_bytes, 0u);
