@@ -8,7 +8,8 @@
 #   3. full resolution: 2 steps more at 3840×2880, in tiles, from that enlargement (each
 #      scale of a coarse-to-fine run starts a fresh optimiser from the last result
 #      enlarged, so this is the schedule's next scale); Adam, because L-BFGS's 17 vectors
-#      of 133 MB do not fit lavapipe's 2 GiB heap beside the image's own;
+#      of 133 MB do not fit lavapipe's 2 GiB heap beside the image's own; the style at
+#      0.9 × 3840 px, since at 3840 px (3840×3042) its RGB buffer exceeds 128 MiB;
 #   4. the same 640×480 crop (100 %) of both, side by side: docs/full-resolution-crop.jpg.
 #
 #   bash docs/full-resolution.sh [BUILD_DIR] [WEIGHTS]    (default: build, the partial file converted)
@@ -30,7 +31,7 @@ timed "$nst" "$images/tuebingen.jpg" "$images/starry_night.jpg" -o "$work/1920.p
   --steps 40 --refine-steps 2 --weights "$weights"
 convert "$work/1920.png" -filter Triangle -resize 3840x2880 "$work/fallback-3840.png"
 timed "$nst" "$images/tuebingen.jpg" "$images/starry_night.jpg" -o "$work/full-3840.png" --size 3840 \
-  --init "$work/fallback-3840.png" --steps 2 --optimizer adam --lr 5 --weights "$weights"
+  --style-scale 0.9 --init "$work/fallback-3840.png" --steps 2 --optimizer adam --lr 5 --weights "$weights"
 crop=640x480+1600+1100
 convert \( "$work/fallback-3840.png" -crop $crop +repage \) \( "$work/full-3840.png" -crop $crop +repage \) \
   +append -quality 90 docs/full-resolution-crop.jpg
