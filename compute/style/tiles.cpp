@@ -14,17 +14,13 @@ struct Depth {
   uint32_t poolings = 0;
 };
 
-bool ends_block(size_t conv) {
-  return conv + 1 == vgg::kConvolutions.size() || vgg::kConvolutions[conv + 1].block != vgg::kConvolutions[conv].block;
-}
-
 Depth depth_of(const std::string& layer) {
   Depth d;
   for (size_t i = 0; i < vgg::kConvolutions.size(); ++i) {
     const vgg::ConvSpec& conv = vgg::kConvolutions[i];
     d.radius += 1u << d.poolings;  // a 3×3 kernel: one position further on each side
     if (layer == conv.name || layer == conv.relu) return d;
-    if (!ends_block(i)) continue;
+    if (!vgg::ends_block(i)) continue;
     d.radius += 1u << d.poolings;  // a 2×2 window: one position further on its right and bottom
     ++d.poolings;
     if (layer == "pool" + std::to_string(conv.block)) return d;

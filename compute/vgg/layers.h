@@ -29,6 +29,11 @@ inline constexpr std::array<ConvSpec, 16> kConvolutions{{
     {"conv5_3", "relu5_3", "block5_conv3", 5, 512, 512},  {"conv5_4", "relu5_4", "block5_conv4", 5, 512, 512},
 }};
 
+// Whether convolution `conv` is the last of its block, so that a pooling layer follows it.
+inline bool ends_block(size_t conv) {
+  return conv + 1 == kConvolutions.size() || kConvolutions[conv + 1].block != kConvolutions[conv].block;
+}
+
 // The index in kConvolutions of the convolution named `name` (conv1_1) or of its Keras
 // name (block1_conv1); none for anything else.
 inline std::optional<size_t> find_convolution(std::string_view name) {

@@ -13,11 +13,6 @@ namespace {
 
 std::string pool_name(uint32_t block) { return "pool" + std::to_string(block); }
 
-// Whether convolution `conv` is the last of its block, so that a pooling layer follows it.
-bool ends_block(size_t conv) {
-  return conv + 1 == kConvolutions.size() || kConvolutions[conv + 1].block != kConvolutions[conv].block;
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string joined;
   for (const auto& name : names) joined += (joined.empty() ? "" : ", ") + name;
