@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zlib
 
 NST, CONVERTER, SHARED = (None, None, None)
 
@@ -32,6 +33,29 @@ def read_npy(path):
     shape = tuple(int(n) for n in header.split("(")[1].split(")")[0].split(",") if n.strip())
     count = len(data[10 + header_length:]) // 4
     return shape, struct.unpack(f"<{count}f", data[10 + header_length:])
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(width, height, idat=None):
+    """An RGB PNG of black pixels; `idat` replaces its image data."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = idat if idat is not None else zlib.compress(b"".join(b"\x00" + bytes(3 * width) for _ in range(height)))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) +
+            png_chunk(b"IEND", b""))
+
+
+def safetensors_bytes(tensors, metadata):
+    """A safetensors file of little-endian float32 tensors {name: (shape, values)}."""
+    header, data = {"__metadata__": metadata}, b""
+    for name, (shape, values) in tensors.items():
+        raw = struct.pack(f"<{len(values)}f", *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
 
 
 class Cli(unittest.TestCase):
@@ -168,6 +192,70 @@ class Cli(unittest.TestCase):
             self.assertIn("usage:", result.stderr)
         self.assertEqual(content.read_bytes(), before)
         self.assertFalse(summary.exists())
+
+    def test_damaged_images_are_refused_at_once_and_nothing_is_written(self):
+        # Each of these crashed, hung or was accepted half-decoded before (issue 13).
+        whole_jpeg = pathlib.Path(self.content).read_bytes()
+        sound_png = png_bytes(8, 8)
+        damaged = {
+            "four-bytes.jpg": b"\xff\xd8\xff\xe0",  # segfaulted inside libjpeg
+            "truncated.jpg": whole_jpeg[:len(whole_jpeg) // 2],  # accepted with grey rows, exit 0
+            "chunk-too-long.png": sound_png[:33] + struct.pack(">I", 100000) + sound_png[37:],  # looped forever
+            "truncated.png": sound_png[:-20],
+            "huge.png": png_bytes(20000, 20000, idat=zlib.compress(bytes(1000))),  # 400 MP: 10 GB before
+        }
+        expected = {"four-bytes.jpg": "libjpeg", "truncated.jpg": "Premature end", "chunk-too-long.png": "truncated",
+                    "truncated.png": "libpng", "huge.png": "more than the limit of 100000000 pixels"}
+        output = self.dir / "never.png"
+        for name, data in damaged.items():
+            path = self.dir / name
+            path.write_bytes(data)
+            result = subprocess.run([NST, *map(str, (path, self.style, "-o", output, "--size", 32, "--steps", 1,
+                                                     "--weights", self.weights))],
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 1, (name, result.stderr))
+            self.assertIn(f"cannot read image '{path}'", result.stderr)
+            self.assertIn(expected[name], result.stderr, name)
+            self.assertFalse(output.exists(), name)
+
+    def test_the_pixel_limit_applies_to_the_files_and_to_size(self):
+        output = self.dir / "limited.png"
+        too_large = run(self.content, self.style, "-o", output, "--size", 20000, "--weights", self.weights)
+        self.assertEqual(too_large.returncode, 1, too_large.stderr)
+        self.assertIn("at --size 20000", too_large.stderr)
+        self.assertIn("20000×15000", too_large.stderr)
+        lowered = run(self.content, self.style, "-o", output, "--size", 32, "--weights", self.weights,
+                      "--max-megapixels", 0.3)
+        self.assertEqual(lowered.returncode, 1, lowered.stderr)
+        self.assertIn("640×480 = 307200 pixels, more than the limit of 300000 pixels", lowered.stderr)
+        self.assertFalse(output.exists())
+        raised = run("eval", self.content, self.content, self.style, "--size", 32, "--weights", self.weights,
+                     "--max-megapixels", 0.31)
+        self.assertEqual(raised.returncode, 0, raised.stderr)
+
+    def test_an_output_that_cannot_be_written_is_refused_before_any_work(self):
+        # The weight file named does not exist: the output's error must come first.
+        missing = self.dir / "none.safetensors"
+        for args in ([self.content, self.style, "-o", self.dir / "no-folder" / "out.png"],
+                     [self.content, self.style, "-o", self.dir / "fine.png", "--json", self.dir / "no" / "s.json"],
+                     ["eval", self.content, self.content, self.style, "--grad-out", self.dir / "no" / "g.npy"],
+                     [self.content, self.style, "-o", self.dir]):
+            result = run(*args, "--weights", missing)
+            self.assertEqual(result.returncode, 1, (args, result.stderr))
+            self.assertIn("cannot write", result.stderr)
+            self.assertNotIn("none.safetensors", result.stderr)
+        self.assertFalse((self.dir / "fine.png").exists())
+
+    def test_weights_holding_nan_are_refused(self):
+        values = [0.0] * (3 * 3 * 3 * 64)
+        values[100] = float("nan")
+        weights = self.dir / "nan.safetensors"
+        weights.write_bytes(safetensors_bytes(
+            {"conv1_1.weight": ([3, 3, 3, 64], values), "conv1_1.bias": ([64], [0.0] * 64)},
+            {"format": "nst-vgg19", "layers": "conv1_1"}))
+        result = run("eval", self.content, self.content, self.style, "--size", 32, "--weights", weights)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("'conv1_1.weight' holds nan at index 100: weights must be finite", result.stderr)
 
     def test_stylise_writes_the_image_and_a_summary_whose_loss_falls(self):
         output, summary = self.dir / "styled.png", self.dir / "run.json"

@@ -1,7 +1,8 @@
-// cli/image_io: loading, resizing and saving images through GEGL, and .npy output.
+// compute/image: loading, resizing and saving image files, and .npy output.
 // Host code only: no Vulkan device is used here.
 #include "image/files.h"
 #include "image/npy.h"
+#include "support/image_files_test.h"
 
 #include <gegl.h>
 #include <gtest/gtest.h>
@@ -22,73 +23,8 @@
 namespace nst::image {
 namespace {
 
+using namespace test;
 namespace fs = std::filesystem;
-
-// One GEGL session for the whole test process, as main() holds one in nst.
-class GeglEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override { session_ = std::make_unique<GeglSession>(); }
-  void TearDown() override { session_.reset(); }
-
- private:
-  std::unique_ptr<GeglSession> session_;
-};
-[[maybe_unused]] const auto* const gegl_environment = ::testing::AddGlobalTestEnvironment(new GeglEnvironment);
-
-std::string shared_image(const std::string& name) { return std::string(NST_SHARED_DIR) + "/images/" + name; }
-
-// A smooth image whose three channels differ, with values spread over 0..1 but off the
-// 8-bit and 16-bit grid, so that a round trip shows the file's precision.
-Image gradient_image(uint32_t width, uint32_t height) {
-  Image image{width, height, std::vector<float>(size_t(width) * height * 3), {}};
-  for (uint32_t y = 0; y < height; ++y) {
-    for (uint32_t x = 0; x < width; ++x) {
-      float* pixel = &image.rgb[(size_t(y) * width + x) * 3];
-      pixel[0] = (x + 0.37f) / float(width);
-      pixel[1] = (y + 0.61f) / float(height);
-      pixel[2] = 0.5f + 0.45f * std::sin(0.3f * float(x) + 0.2f * float(y));
-    }
-  }
-  return image;
-}
-
-Image constant_image(uint32_t width, uint32_t height, float r, float g, float b) {
-  Image image{width, height, {}, {}};
-  for (size_t i = 0; i < size_t(width) * height; ++i) image.rgb.insert(image.rgb.end(), {r, g, b});
-  return image;
-}
-
-float max_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float worst = 0;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
-  return worst;
-}
-
-double mean(const std::vector<float>& values) {
-  return std::accumulate(values.begin(), values.end(), 0.0) / double(values.size());
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-// The message of the exception `action` throws (a test failure when it throws none).
-template <class Exception>
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception was thrown";
-  return "";
-}
 
 class ImageIo : public ::testing::Test {
  protected:
@@ -192,6 +128,15 @@ TEST_F(ImageIo, ADamagedPngIsAnErrorNamingIt) {
   write_bytes(path("damaged.png"), header + std::string("\0\0\0\x10IDAT", 8) + std::string(20, '\x55'));
   const std::string message = message_of<std::runtime_error>([&] { load_image(path("damaged.png")); });
   EXPECT_NE(message.find(path("damaged.png")), std::string::npos) << message;
+}
+
+TEST_F(ImageIo, OtherFormatsMeetThePixelLimitFromTheirHeader) {
+  // TIFF goes through GEGL's loader; its header's size is checked before it decodes.
+  save_image(gradient_image(16, 16), path("sixteen.tif"));
+  const std::string message = message_of<std::runtime_error>([&] { load_image(path("sixteen.tif"), {255}); });
+  EXPECT_NE(message.find("limit of 255"), std::string::npos) << message;
+  EXPECT_NE(message.find(path("sixteen.tif")), std::string::npos) << message;
+  EXPECT_EQ(load_image(path("sixteen.tif"), {256}).width, 16u);
 }
 
 // --- resizing ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <random>
 #include <span>
@@ -319,7 +320,31 @@ TEST_F(WeightFileRead, TruncatedConvertedFile) {
   EXPECT_TRUE(mentions(error_of([&] { vgg::read_weights(path); }), {path, "beyond the", "truncated"}));
 }
 
+TEST_F(WeightFileRead, NonFiniteValuesInEitherPrecision) {
+  // NaN or Inf in a weight made every loss NaN and Adam write a black image, exit 0.
+  const std::pair<vgg::Precision, std::string> cases[] = {{vgg::Precision::fp32, std::string("\x00\x00\xc0\x7f", 4)},
+                                                          {vgg::Precision::fp16, std::string("\x00\x7c", 2)}};
+  for (const auto& [precision, non_finite] : cases) {
+    vgg::write_weights(path, zero_weights(1), precision);
+    std::string bytes = read_bytes(path);
+    bytes.replace(bytes.size() - non_finite.size(), non_finite.size(), non_finite);  // the last value stored
+    write_bytes(path, bytes);
+    EXPECT_TRUE(mentions(error_of([&] { vgg::read_weights(path); }), {path, "must be finite"}))
+        << vgg::precision_name(precision);
+  }
+}
+
 // ---------------------------------------------------------------------------- writing
+
+TEST(WriteWeights, RefusesNonFiniteValues) {
+  TempDir dir;
+  const std::string out = dir.file("w.safetensors");
+  vgg::WeightFile weights = zero_weights(2);
+  weights.layers[1].kernel.hwio[7] = std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(mentions(error_of([&] { vgg::write_weights(out, weights, vgg::Precision::fp32); }),
+                       {out, "conv1_2.weight", "index 7", "must be finite"}));
+  EXPECT_TRUE(dir.entries().empty());
+}
 
 TEST(WriteWeights, RefusesWeightsThatAreNotVgg) {
   TempDir dir;

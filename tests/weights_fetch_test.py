@@ -189,6 +189,24 @@ class FetchTest(unittest.TestCase):
         self.assert_refused(result, "not an HDF5 file")
         self.assertEqual(self.cache_entries(), [])
 
+    def test_dest_equal_to_the_source_is_refused_and_the_source_kept(self):
+        source = self.root / "vgg19.h5"
+        source.write_bytes(pathlib.Path(PARTIAL_H5).read_bytes())
+        for dest in (source, self.root / "." / "vgg19.h5"):
+            result = self.fetch("--from", str(source), "--md5", PARTIAL_MD5, "--dest", str(dest), dest=False)
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertIn("is the --from file", result.stderr)
+            self.assertEqual(hashlib.md5(source.read_bytes()).hexdigest(), PARTIAL_MD5)
+
+    def test_converter_refuses_to_write_over_its_input(self):
+        source = self.root / "vgg19.h5"
+        source.write_bytes(pathlib.Path(PARTIAL_H5).read_bytes())
+        result = subprocess.run([CONVERTER, "convert", str(source), str(self.root / "." / "vgg19.h5")],
+                                capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("is IN", result.stderr)
+        self.assertEqual(hashlib.md5(source.read_bytes()).hexdigest(), PARTIAL_MD5)
+
     def test_missing_converter(self):
         result = subprocess.run([sys.executable, FETCH, "--converter", str(self.root / "none"), "--from", PARTIAL_H5],
                                 capture_output=True, text=True, env=self.env, check=False)

@@ -79,6 +79,11 @@ int convert(const std::vector<std::string>& args) {
     }
   }
   if (paths.size() != 2) throw UsageError{"convert takes IN.h5 and OUT.safetensors"};
+  std::error_code error;
+  if (std::filesystem::equivalent(paths[0], paths[1], error) ||
+      std::filesystem::weakly_canonical(paths[0], error) == std::filesystem::weakly_canonical(paths[1], error)) {
+    throw UsageError{"OUT " + paths[1] + " is IN: converting would replace it"};
+  }
   const vgg::WeightFile weights = nst::weights::read_keras_h5(paths[0]);
   vgg::write_weights(paths[1], weights, precision);
   std::printf("wrote %s (%s, %s) from %s\n", paths[1].c_str(), vgg::precision_name(precision),

@@ -29,9 +29,26 @@ namespace {
 
 using image::Image;
 
-// The image at `path`, its longest side resized to `size` (not resampled if it has it).
-Image load_at(const std::string& path, uint32_t size) {
-  return image::resize_longest_side(image::load_image(path), size);
+// The image at `path`, its longest side resized to `size` (not resampled if it has it);
+// the file and the resized image both within the pixel limit.
+Image load_at(const std::string& path, uint32_t size, const Options& options) {
+  const image::DecodeLimits limits{options.max_pixels};
+  Image image = image::load_image(path, limits);
+  const image::Size target = image::fit_longest_side(image::size_of(image), size);
+  try {
+    image::check_pixel_count(target, limits);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("at --size " + std::to_string(options.size) + ", " + path + " would be too large: " + e.what());
+  }
+  return image::resize_longest_side(image, size);
+}
+
+// Every file nst will write can be written, before any work: a missing or read-only
+// folder is found now, not after the run.
+void check_outputs_writable(const Options& options) {
+  for (const std::string* path : {&options.output, &options.json, &options.grad_out}) {
+    if (!path->empty()) image::check_writable(*path);
+  }
 }
 
 nlohmann::json terms_json(const style::LossTerms& terms) {
@@ -96,14 +113,16 @@ uint32_t style_size(const Options& options) {
 }
 
 int evaluate(const Options& options) {
-  const auto [weights_path, weights, spec] = setup(options);
-
-  const Image x_image = load_at(options.image, options.size);
-  const Image content_image = load_at(options.content, options.size);
+  check_outputs_writable(options);
+  const Image x_image = load_at(options.image, options.size, options);
+  const Image content_image = load_at(options.content, options.size, options);
   if (image::size_of(x_image) != image::size_of(content_image)) {
     throw std::runtime_error(options.image + " and " + options.content + " differ in shape at --size " +
                              std::to_string(options.size));
   }
+  std::vector<Image> style_images;
+  for (const auto& path : options.styles) style_images.push_back(load_at(path, style_size(options), options));
+  const auto [weights_path, weights, spec] = setup(options);
 
   vk::Context context = make_context(options);
   {
@@ -111,8 +130,8 @@ int evaluate(const Options& options) {
     Tensor x = style::to_network_space(context, x_image, "image");
     Tensor content = style::to_network_space(context, content_image, "content");
     std::vector<Tensor> style_tensors;
-    for (const auto& path : options.styles) {
-      style_tensors.push_back(style::to_network_space(context, load_at(path, style_size(options)), "style " + path));
+    for (size_t i = 0; i < style_images.size(); ++i) {
+      style_tensors.push_back(style::to_network_space(context, style_images[i], "style " + options.styles[i]));
     }
     std::vector<style::StyleTensor> styles;
     for (size_t i = 0; i < style_tensors.size(); ++i) {
@@ -166,7 +185,7 @@ style::RunOptions run_options(const Options& options, const Image& content) {
     run.init = style::Init::noise;
   } else if (options.init != "content") {
     run.init = style::Init::image;
-    Image start = load_at(options.init, options.size);
+    Image start = load_at(options.init, options.size, options);
     if (image::size_of(start) != image::size_of(content)) {
       throw std::runtime_error("--init " + options.init + " is not the content's shape at --size " + std::to_string(options.size));
     }
@@ -224,15 +243,16 @@ class SignalsCancel {
 
 int stylise(const Options& options) {
   image::check_output_path(options.output);
-  const auto [weights_path, weights, spec] = setup(options);
+  check_outputs_writable(options);
   style::Request request;
-  request.content = load_at(options.content, options.size);
+  request.content = load_at(options.content, options.size, options);
   for (size_t i = 0; i < options.styles.size(); ++i) {
-    request.styles.push_back({load_at(options.styles[i], style_size(options)),
+    request.styles.push_back({load_at(options.styles[i], style_size(options), options),
                               options.style_blend.empty() ? 1.0f : options.style_blend[i]});
   }
-  request.objective = spec;
   request.options = run_options(options, request.content);
+  const auto [weights_path, weights, spec] = setup(options);
+  request.objective = spec;
 
   vk::Context context = make_context(options);
   nlohmann::json history = nlohmann::json::array();

@@ -82,6 +82,8 @@ const std::map<std::string, Setter>& setters() {
            throw UsageError(n + " expects a whole number, not '" + v + "'");
          }
        }},
+      {"--max-megapixels",
+       [](Options& o, auto& n, auto& v) { o.max_pixels = uint64_t(std::llround(double(to_positive(n, v)) * 1e6)); }},
       {"--memory-limit", [](Options& o, auto& n, auto& v) { o.memory_limit_mib = to_count(n, v); }},
       {"--device", [](Options& o, auto&, auto& v) { o.device = v; }},
       {"--weights", [](Options& o, auto&, auto& v) { o.weights = v; }},
@@ -178,12 +180,12 @@ const char* usage() {
          "           [--style-weight b] [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…]\n"
          "           [--style-blend w,…] [--style-scale s] [--optimizer lbfgs|adam] [--lr r]\n"
          "           [--init content|noise|PATH] [--seed n] [--pooling max|avg] [--preserve-colors] [--keep-partial]\n"
-         "           [--scales k] [--refine-steps N] [--memory-limit MiB] [--device NAME|INDEX] [--weights PATH]\n"
-         "           [--json SUMMARY.json]\n"
+         "           [--scales k] [--refine-steps N] [--memory-limit MiB] [--max-megapixels M]\n"
+         "           [--device NAME|INDEX] [--weights PATH] [--json SUMMARY.json]\n"
          "       nst eval IMAGE CONTENT STYLE [STYLE…] [--size N] [--content-weight a] [--style-weight b]\n"
          "                [--tv-weight g] [--content-layers l,…] [--style-layers l[:w],…] [--style-blend w,…]\n"
-         "                [--style-scale s] [--pooling max|avg] [--memory-limit MiB] [--device NAME|INDEX]\n"
-         "                [--weights PATH]\n"
+         "                [--style-scale s] [--pooling max|avg] [--memory-limit MiB] [--max-megapixels M]\n"
+         "                [--device NAME|INDEX] [--weights PATH]\n"
          "                [--json SUMMARY.json] [--grad-out G.npy]\n"
          "       nst --list-devices\n";
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "image/decode.h"
 #include "style/parse.h"
 #include "style/run.h"
 #include "vgg/network.h"
@@ -38,6 +39,7 @@ struct Options {
   float learning_rate = 10.0f;      // Adam's, in the network space's 0..255 units
   std::string init = "content";     // content | noise | a path
   uint64_t seed = 0;
+  uint64_t max_pixels = image::kDefaultMaxPixels;  // per image read, and per image at --size
   uint32_t memory_limit_mib = 0;    // device memory the run may hold; 0: the device's budget
   std::string device;               // name substring or index
   std::string weights;              // empty: vgg::default_weights_path()

@@ -60,6 +60,16 @@ void flush_to_disk(const std::string& file) {
 
 }  // namespace
 
+void check_writable(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) throw std::runtime_error("cannot write '" + path + "': it is a folder");
+  try {
+    std::filesystem::remove(create_temporary_beside(path));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot write '" + path + "': " + e.what());
+  }
+}
+
 void write_atomically(const std::string& path, const std::function<void(const std::string& file)>& write) {
   std::string temporary;
   try {

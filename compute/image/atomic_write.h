@@ -11,4 +11,9 @@ namespace nst::image {
 // failure the temporary file is removed and the error (std::runtime_error) names `path`.
 void write_atomically(const std::string& path, const std::function<void(const std::string& file)>& write);
 
+// Throws what write_atomically would throw before writing (the folder missing, not
+// writable or read-only, the path a folder), by creating and removing a temporary file
+// beside `path`: lets a front end refuse an output before it spends minutes computing it.
+void check_writable(const std::string& path);
+
 }  // namespace nst::image

@@ -11,12 +11,14 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 
 #include "image/atomic_write.h"
+#include "image/decode.h"
 
 namespace nst::image {
 namespace {
@@ -100,8 +102,6 @@ const Babl* pixel_format(bool with_alpha, Label label) {
   return babl_format(with_alpha ? "R'G'B'A float" : "R'G'B' float");
 }
 
-// 0..1; NaN becomes 0 (no comparison holds for it).
-float clamp_to_unit(float value) { return value > 0.0f ? (value < 1.0f ? value : 1.0f) : 0.0f; }
 
 
 void check_image(const Image& image, const char* operation) {
@@ -128,18 +128,6 @@ std::vector<float> interleave(const Image& image) {
   return rgba;
 }
 
-// The inverse of interleave(), clamping every value to 0..1.
-Image image_from_pixels(Size size, const std::vector<float>& pixels, bool with_alpha) {
-  Image image{size.width, size.height, std::vector<float>(pixel_count(size) * 3), {}};
-  if (with_alpha) image.alpha.resize(pixel_count(size));
-  const size_t stride = channels(with_alpha);
-  for (size_t i = 0; i < pixel_count(size); ++i) {
-    for (size_t c = 0; c < 3; ++c) image.rgb[i * 3 + c] = clamp_to_unit(pixels[i * stride + c]);
-    if (with_alpha) image.alpha[i] = clamp_to_unit(pixels[i * stride + 3]);
-  }
-  return image;
-}
-
 GeglRectangle rectangle(Size size) { return {0, 0, int(size.width), int(size.height)}; }
 
 BufferPtr buffer_from_image(const Image& image, Label label) {
@@ -162,7 +150,7 @@ Image image_from_buffer(GeglBuffer* buffer) {
   std::vector<float> pixels(pixel_count(size) * channels(with_alpha));
   gegl_buffer_get(buffer, &extent, 1.0, pixel_format(with_alpha, Label::encoded), pixels.data(),
                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-  return image_from_pixels(size, pixels, with_alpha);
+  return image_from_interleaved(size, pixels, with_alpha);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -172,26 +160,30 @@ std::runtime_error cannot_read(const std::string& path, const std::string& reaso
   return std::runtime_error("cannot read image '" + path + "': " + reason);
 }
 
-// The first bytes of the file, as many as GEGL's own gegl:load sniffs.
-std::vector<guchar> read_head(const std::string& path) {
+// The whole file: PNG and JPEG are decoded from memory (decode.h).
+std::vector<uint8_t> read_file(const std::string& path) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) throw cannot_read(path, "it is a folder");
   const auto close = [](std::FILE* file) { std::fclose(file); };
   std::unique_ptr<std::FILE, decltype(close)> file(std::fopen(path.c_str(), "rb"), close);
   if (!file) throw cannot_read(path, std::strerror(errno));
-  std::vector<guchar> head(4096);
-  head.resize(std::fread(head.data(), 1, head.size(), file.get()));
+  std::vector<uint8_t> bytes;
+  std::vector<uint8_t> chunk(size_t{1} << 20);
+  while (const size_t count = std::fread(chunk.data(), 1, chunk.size(), file.get())) {
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + count);
+  }
   if (std::ferror(file.get())) throw cannot_read(path, std::strerror(errno));
-  if (head.empty()) throw cannot_read(path, "the file is empty");
-  return head;
+  if (bytes.empty()) throw cannot_read(path, "the file is empty");
+  return bytes;
 }
 
-// The MIME type GLib recognises from the bytes alone, never from the name: GEGL's JPEG
-// loader ends the process on a file that is not a JPEG, so a text file called photo.jpg
-// must be refused before it gets there.
-std::string content_type_of(const std::string& path, const std::vector<guchar>& head) {
+// The MIME type GLib recognises from the bytes alone, never from the name: a text file
+// called photo.tif must be refused before a loader is chosen by its name. (PNG and JPEG
+// never get here: their signatures send them to decode.h.)
+std::string content_type_of(const std::string& path, std::span<const uint8_t> bytes) {
+  const size_t sniffed = std::min<size_t>(bytes.size(), 4096);  // as much as GEGL's own gegl:load reads
   gboolean uncertain = FALSE;
-  const GCharPtr type(g_content_type_guess(nullptr, head.data(), head.size(), &uncertain));
+  const GCharPtr type(g_content_type_guess(nullptr, bytes.data(), sniffed, &uncertain));
   if (uncertain) throw cannot_read(path, "its contents match no known file format");
   return type.get();
 }
@@ -214,10 +206,18 @@ std::string loader_for(const std::string& path, const std::string& content_type)
   return loader;
 }
 
-// Runs a GEGL load operation into a buffer (null when it produced nothing).
-BufferPtr run_loader(const std::string& loader, const std::string& path) {
+// Runs a GEGL load operation into a buffer (null when it produced nothing), after checking
+// the size its header gives against the pixel limit.
+BufferPtr run_loader(const std::string& loader, const std::string& path, const DecodeLimits& limits) {
   const NodePtr graph(gegl_node_new());
   GeglNode* load = gegl_node_new_child(graph.get(), "operation", loader.c_str(), "path", path.c_str(), nullptr);
+  const GeglRectangle header = gegl_node_get_bounding_box(load);
+  if (header.width <= 0 || header.height <= 0) return nullptr;
+  try {
+    check_pixel_count({uint32_t(header.width), uint32_t(header.height)}, limits);
+  } catch (const std::runtime_error& e) {
+    throw cannot_read(path, e.what());
+  }
   GeglBuffer* buffer = nullptr;
   GeglNode* sink = gegl_node_new_child(graph.get(), "operation", "gegl:buffer-sink", "buffer", &buffer, nullptr);
   gegl_node_link(load, sink);
@@ -256,7 +256,7 @@ Image resample(const Image& image, Size target) {
     throw std::runtime_error("GEGL could not resample a " + describe({image.width, image.height}) + " image to " +
                              describe(target) + messages.as_reason());
   }
-  return image_from_pixels(target, pixels, with_alpha);
+  return image_from_interleaved(target, pixels, with_alpha);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -320,11 +320,19 @@ void write_with_gegl(const Image& image, OutputFormat format, const std::string&
 
 }  // namespace
 
-Image load_image(const std::string& path) {
+Image load_image(const std::string& path, const DecodeLimits& limits) {
   require_gegl_session();
-  const std::string loader = loader_for(path, content_type_of(path, read_head(path)));
+  const std::vector<uint8_t> bytes = read_file(path);
+  if (container_of(bytes) != Container::other) {
+    try {
+      return decode_image(bytes, limits);
+    } catch (const std::runtime_error& e) {
+      throw cannot_read(path, e.what());
+    }
+  }
+  const std::string loader = loader_for(path, content_type_of(path, bytes));
   const GeglMessages messages;
-  const BufferPtr buffer = run_loader(loader, path);
+  const BufferPtr buffer = run_loader(loader, path, limits);
   // A damaged file can still give a buffer (of blank pixels); the warning is then the only sign.
   if (!has_pixels(buffer.get()) || !messages.empty()) {
     throw cannot_read(path, loader + " could not decode it" + messages.as_reason());

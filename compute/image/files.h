@@ -20,19 +20,21 @@
 #include <cstdint>
 #include <string>
 
+#include "image/decode.h"
 #include "image/gegl_session.h"
 #include "image/image.h"
 
 namespace nst::image {
 
-// Loads any format GEGL has a native loader for (PNG, JPEG, TIFF, OpenEXR, WebP, GIF,
-// PPM, SVG, RAW, …), converted to R'G'B' in sRGB (embedded colour profiles are honoured)
-// and clamped to 0..1. The format is recognised from the file's contents, never from
-// its name. A missing, unreadable or undecodable file is a std::runtime_error naming it;
-// so is a file whose loader logged a warning (a damaged file can decode to blank pixels).
-// Known limit: GEGL's JPEG loader keeps libjpeg's default error handler, which ends the
-// process (status 1, libjpeg's message on stderr) on a JPEG whose headers are corrupt.
-Image load_image(const std::string& path);
+// Loads an image file, recognised from its contents, never from its name: PNG and JPEG
+// through decode.h (libpng and libjpeg with every error trapped, corrupt or truncated data
+// refused, the pixel limit checked from the header, ICC profiles and CMYK converted by
+// babl); any other format GEGL has a native loader for (TIFF, OpenEXR, WebP, GIF, PPM, SVG,
+// RAW, …) through that loader, with the pixel limit checked from the size its header gives
+// and embedded colour profiles honoured. Converted to R'G'B' in sRGB, clamped to 0..1. A
+// missing, unreadable, undecodable or too large file is a std::runtime_error naming it; so
+// is a file whose GEGL loader logged a warning (a damaged file can decode to blank pixels).
+Image load_image(const std::string& path, const DecodeLimits& limits = {});
 
 // The image resampled to fit_longest_side(…, size), or unchanged (not resampled) when its
 // longest side already equals `size`. Resampling is GEGL's LoHalo sampler (antialiased

@@ -22,4 +22,17 @@ Size fit_longest_side(Size image, uint32_t size) {
   return {scaled(image.width), scaled(image.height)};
 }
 
+Image image_from_interleaved(Size size, const std::vector<float>& pixels, bool with_alpha) {
+  const size_t count = size_t(size.width) * size.height;
+  const size_t stride = with_alpha ? 4 : 3;
+  if (pixels.size() != count * stride) throw std::invalid_argument("image_from_interleaved: wrong number of values");
+  Image image{size.width, size.height, std::vector<float>(count * 3), {}};
+  if (with_alpha) image.alpha.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    for (size_t c = 0; c < 3; ++c) image.rgb[i * 3 + c] = clamp_to_unit(pixels[i * stride + c]);
+    if (with_alpha) image.alpha[i] = clamp_to_unit(pixels[i * stride + 3]);
+  }
+  return image;
+}
+
 }  // namespace nst::image

@@ -32,6 +32,13 @@ inline Size size_of(const Image& image) { return {image.width, image.height}; }
 // "640×480", for messages.
 std::string describe(Size size);
 
+// 0..1; NaN becomes 0 (no comparison holds for it).
+inline float clamp_to_unit(float value) { return value > 0.0f ? (value < 1.0f ? value : 1.0f) : 0.0f; }
+
+// An image from R'G'B'(A) floats interleaved pixel by pixel (as GEGL and babl deliver
+// them), every value clamped to 0..1.
+Image image_from_interleaved(Size size, const std::vector<float>& pixels, bool with_alpha);
+
 // The largest side GEGL can address (its coordinates are ints).
 inline constexpr uint32_t kMaxSide = 2147483647u;
 
