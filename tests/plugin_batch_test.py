@@ -150,11 +150,11 @@ class PluginBatch(unittest.TestCase):
     def tearDownClass(cls):
         cls.folder.cleanup()
 
-    def gimp(self, script, weights=None):
+    def gimp(self, script, weights=None, env=None):
         """Runs `script` after PRELUDE in one gimp-console session: (facts, GIMP's output).
         facts maps each fact's leading words ("main name") to the rest of its line."""
         facts_path = self.dir / f"{self.id().split('.')[-1]}.facts"
-        env = dict(os.environ, NST_WEIGHTS=str(weights or self.weights))
+        env = dict(os.environ, NST_WEIGHTS=str(weights or self.weights), **(env or {}))
         env[f"GIMP{VERSION}_DIRECTORY"] = str(self.profile)
         program = PRELUDE % {"facts": facts_path, "helpers": HELPERS[VERSION]} + script + "\n(close-output-port facts)"
         command = [GIMP_CONSOLE, "-i", "-d", "-f"]
@@ -234,6 +234,17 @@ class PluginBatch(unittest.TestCase):
             self.assertIn("Steps (steps) must be between 1 and 10000, not 0", output)
         self.assertIn("relu9_9", output)
         self.assertIn("Indexed images cannot be stylised", output)
+        self.assertNotIn("crashed", output)
+
+    def test_a_device_failing_mid_run_returns_an_error_and_leaves_the_image_alone(self):
+        # The engine's fault hook (vk::InjectedFaults) through the environment: the 12th
+        # buffer allocation fails as a device out of memory would.
+        facts, output = self.gimp(f"""
+{self.scene(40, 30, 40, 30)}
+  (fact "failing" {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=2))} (layer-count img)))""",
+                                  env={"NST_FAIL_ALLOCATION": "12"})
+        self.assertEqual(facts["failing"], "failed 2", output)
+        self.assertIn("too little memory", output)
         self.assertNotIn("crashed", output)
 
     def test_missing_weights_name_the_install_command(self):

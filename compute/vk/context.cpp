@@ -16,6 +16,17 @@ std::string environment(const char* name) {
   return value ? value : "";
 }
 
+// The faults asked for, else those the environment names (NST_FAIL_ALLOCATION=k,
+// NST_LOSE_DEVICE_AT_SUBMISSION=k), so that a test can reach a process it does not build
+// the context of (nst, the GIMP plug-in).
+InjectedFaults faults_for(const ContextOptions& options) {
+  const auto from_environment = [](uint64_t asked, const char* name) {
+    return asked ? asked : std::strtoull(environment(name).c_str(), nullptr, 10);
+  };
+  return {from_environment(options.faults.failing_allocation, "NST_FAIL_ALLOCATION"),
+          from_environment(options.faults.lost_submission, "NST_LOSE_DEVICE_AT_SUBMISSION")};
+}
+
 std::vector<char> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -23,7 +34,8 @@ std::vector<char> read_file(const std::string& path) {
 
 }  // namespace
 
-Context::Context(const ContextOptions& options) : pipeline_cache_path_(options.pipeline_cache_path) {
+Context::Context(const ContextOptions& options)
+    : pipeline_cache_path_(options.pipeline_cache_path), faults_(faults_for(options)) {
   const bool validation = options.validation || environment("NST_VALIDATION") == "1";
   instance_ = std::make_unique<Instance>(validation);
   const std::string request = options.device.empty() ? environment("NST_DEVICE") : options.device;
@@ -100,7 +112,7 @@ void Context::create_device() {
     check(vkCreatePipelineCache(device_, &cache_info, nullptr, &cache), "creating the pipeline cache");
   }
   pipeline_cache_ = UniquePipelineCache(device_, cache);
-  allocator_ = std::make_unique<Allocator>(physical_, device_, info_);
+  allocator_ = std::make_unique<Allocator>(physical_, device_, info_, faults_.failing_allocation);
 }
 
 Context::~Context() { release(); }
@@ -148,7 +160,9 @@ void Context::submit_and_wait(VkCommandBuffer commands) {
   submit.pCommandBuffers = &commands;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
-    check(vkQueueSubmit(queue_, 1, &submit, fence), "submitting work to '" + info_.name + "'");
+    const bool lose = ++submissions_ == faults_.lost_submission;
+    check(lose ? VK_ERROR_DEVICE_LOST : vkQueueSubmit(queue_, 1, &submit, fence),
+          "submitting work to '" + info_.name + "'");
   }
   check(vkWaitForFences(device_, 1, &fence, VK_TRUE, UINT64_MAX), "waiting for '" + info_.name + "'");
 }

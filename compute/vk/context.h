@@ -16,6 +16,16 @@
 
 namespace nst::vk {
 
+// Failures a test can make happen on purpose (tests/test_faults.cpp), to check that each
+// ends in a clean error: the k-th buffer allocation (counted from 1) refused as the device
+// would refuse it (vk::OutOfMemory), the k-th submission answered VK_ERROR_DEVICE_LOST.
+// 0: never, unless the environment variable NST_FAIL_ALLOCATION or
+// NST_LOSE_DEVICE_AT_SUBMISSION gives k (for a test of nst or the GIMP plug-in).
+struct InjectedFaults {
+  uint64_t failing_allocation = 0;
+  uint64_t lost_submission = 0;
+};
+
 struct ContextOptions {
   // A device index or name substring; empty: the NST_DEVICE environment variable, and
   // when that is unset too, the best device (discrete GPU, integrated, virtual, CPU).
@@ -25,6 +35,7 @@ struct ContextOptions {
   bool validation = false;
   // Where the pipeline cache is loaded from and saved to; empty: no file.
   std::string pipeline_cache_path;
+  InjectedFaults faults;
 };
 
 class Context {
@@ -76,6 +87,8 @@ class Context {
   std::mutex pipelines_mutex_;
   std::map<std::pair<const Shader*, Specialization>, std::unique_ptr<Pipeline>> pipelines_;
   std::mutex queue_mutex_;
+  InjectedFaults faults_;
+  uint64_t submissions_ = 0;  // guarded by queue_mutex_
 };
 
 }  // namespace nst::vk

@@ -19,8 +19,8 @@ VkDeviceSize align_up(VkDeviceSize value, VkDeviceSize alignment) {
 
 }  // namespace
 
-Allocator::Allocator(VkPhysicalDevice physical, VkDevice device, const DeviceInfo& info)
-    : physical_(physical), device_(device), info_(info) {
+Allocator::Allocator(VkPhysicalDevice physical, VkDevice device, const DeviceInfo& info, uint64_t failing_allocation)
+    : physical_(physical), device_(device), info_(info), failing_allocation_(failing_allocation) {
   vkGetPhysicalDeviceMemoryProperties(physical_, &properties_);
 }
 
@@ -127,6 +127,11 @@ Allocation Allocator::allocate(const VkMemoryRequirements& requirements, MemoryU
   const VkDeviceSize alignment = std::max<VkDeviceSize>(requirements.alignment, 256);
   const VkDeviceSize bytes = align_up(requirements.size, alignment);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (++allocations_ == failing_allocation_) {
+    throw OutOfMemory("cannot allocate " + mebibytes(bytes) + " for '" + what + "': allocation " +
+                          std::to_string(allocations_) + " fails on purpose (InjectedFaults)",
+                      VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  }
 
   auto take = [&](size_t index) -> std::optional<Allocation> {
     Block& block = *blocks_[index];

@@ -41,7 +41,8 @@ struct MemoryBudget {
 // heap, budget or maxMemoryAllocationSize cannot hold.
 class Allocator {
  public:
-  Allocator(VkPhysicalDevice physical, VkDevice device, const DeviceInfo& info);
+  // `failing_allocation`: InjectedFaults' (context.h), 0 for none.
+  Allocator(VkPhysicalDevice physical, VkDevice device, const DeviceInfo& info, uint64_t failing_allocation = 0);
   ~Allocator();
   Allocator(const Allocator&) = delete;
   Allocator& operator=(const Allocator&) = delete;
@@ -78,6 +79,8 @@ class Allocator {
   std::vector<std::unique_ptr<Block>> blocks_;  // null where a block was given back
   uint64_t in_use_ = 0;
   uint64_t peak_ = 0;
+  uint64_t allocations_ = 0;  // calls of allocate(), for the injected failure
+  uint64_t failing_allocation_;
 };
 
 class Context;

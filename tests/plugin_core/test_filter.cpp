@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -221,6 +222,23 @@ TEST_F(FilterRun, RefusalsChangeNothing) {
   }
   EXPECT_TRUE(host.calls.empty());
   EXPECT_TRUE(host.reported.empty());
+}
+
+TEST_F(FilterRun, ADeviceFailingMidRunChangesNothing) {
+  // Through the environment, as a user's GIMP would meet it: the engine's error becomes the
+  // plug-in's, and the image gets no new layer and no undo step.
+  FakeHost host({1, 2}, 2);
+  const JobInput input = job_input(40, 30, 3);
+  host.pixels[2] = input.content;
+  host.pixels[1] = input.style;
+  for (const char* fault : {"NST_FAIL_ALLOCATION", "NST_LOSE_DEVICE_AT_SUBMISSION"}) {
+    SCOPED_TRACE(fault);
+    ::setenv(fault, "12", 1);
+    EXPECT_THROW(run_filter(host, 1, input.settings), PluginError);
+    ::unsetenv(fault);
+    EXPECT_TRUE(host.calls.empty());
+  }
+  EXPECT_EQ(run_filter(host, 1, input.settings), 99) << "the next run, without the fault, works";
 }
 
 }  // namespace

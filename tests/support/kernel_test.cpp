@@ -29,7 +29,7 @@ std::unique_ptr<vk::Context>& shared_context() {
 vk::Context& context() {
   auto& shared = shared_context();
   if (!shared) {
-    shared = std::make_unique<vk::Context>(vk::ContextOptions{.device = "", .validation = true, .pipeline_cache_path = ""});
+    shared = std::make_unique<vk::Context>(vk::ContextOptions{.device = "", .validation = true, .pipeline_cache_path = "", .faults = {}});
   }
   return *shared;
 }
