@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iterator>
@@ -83,7 +84,10 @@ const std::map<std::string, Setter>& setters() {
          }
        }},
       {"--max-megapixels",
-       [](Options& o, auto& n, auto& v) { o.max_pixels = uint64_t(std::llround(double(to_positive(n, v)) * 1e6)); }},
+       [](Options& o, auto& n, auto& v) {
+         // Capped where a pixel count stops meaning anything, so that the product stays a uint64.
+         o.max_pixels = uint64_t(std::llround(std::min(double(to_positive(n, v)) * 1e6, 1e18)));
+       }},
       {"--memory-limit", [](Options& o, auto& n, auto& v) { o.memory_limit_mib = to_count(n, v); }},
       {"--device", [](Options& o, auto&, auto& v) { o.device = v; }},
       {"--weights", [](Options& o, auto&, auto& v) { o.weights = v; }},
