@@ -93,7 +93,8 @@ TEST_P(Conv, GradientInputMatchesReferenceTransposedConvolution) {
 }
 
 TEST_P(Conv, GradientWithReluMatchesFiniteDifferences) {
-  const auto [cin, cout, h, w] = shape();
+  // Named, not a structured binding: the lambdas below capture them (clang before 16 cannot).
+  const uint32_t cin = shape().cin, cout = shape().cout, h = shape().h, w = shape().w;
   const auto kernel = random_kernel(cin, cout, 30);
   const auto weights = ops::upload_conv_weights(ctx(), kernel, "conv");
   const auto flipped = ops::upload_conv_weights(ctx(), kernel.flipped_transposed(), "flipped");
