@@ -8,6 +8,7 @@ paths (exit codes, messages, no output left behind).
 import json
 import os
 import pathlib
+import re
 import signal
 import struct
 import subprocess
@@ -333,6 +334,21 @@ class Cli(unittest.TestCase):
         result = run(self.content, self.style)
         self.assertEqual(result.returncode, 2)
         self.assertIn("-o", result.stderr)
+
+    def test_help_explains_every_option_and_version_is_the_projects(self):
+        for flag in ("--help", "-h"):
+            for args in ([flag], [self.content, "--size", 64, flag], ["eval", flag]):
+                result = run(*args)
+                self.assertEqual(result.returncode, 0, (args, result.stderr))
+                self.assertEqual(result.stderr, "")
+                self.assertIn("usage: nst CONTENT STYLE", result.stdout)
+        synopsis_options = set(re.findall(r"--[a-z-]+", result.stdout.split("\n\n")[1]))
+        explained = set(re.findall(r"^  (--[a-z-]+)", result.stdout, re.MULTILINE))
+        self.assertEqual(synopsis_options - explained, {"--list-devices", "--help", "--version"})
+        project = (pathlib.Path(__file__).parents[1] / "meson.build").read_text()
+        expected = re.search(r"version : '([^']+)'", project).group(1)
+        version = run("--version")
+        self.assertEqual((version.returncode, version.stdout), (0, f"nst {expected}\n"))
 
     def test_list_devices_names_a_device(self):
         result = run("--list-devices")

@@ -246,6 +246,17 @@ class ConverterCommandTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("usage", subprocess.run([CONVERTER, "--help"], capture_output=True, text=True).stdout)
 
+    def test_version_is_one_for_the_converter_and_fetch(self):
+        converter = subprocess.run([CONVERTER, "--version"], capture_output=True, text=True, check=False)
+        self.assertEqual(converter.returncode, 0, converter.stderr)
+        self.assertRegex(converter.stdout, r"^nst-weights \d+\.\d+\.\d+\n$")
+        fetch = subprocess.run([sys.executable, FETCH, "--converter", CONVERTER, "--version"],
+                               capture_output=True, text=True, check=False)
+        self.assertEqual(fetch.returncode, 0, fetch.stderr)
+        self.assertEqual(fetch.stdout.split()[1], converter.stdout.split()[1])
+        self.assertIn("--version", subprocess.run([sys.executable, FETCH, "--help"], capture_output=True,
+                                                  text=True, check=False).stdout)
+
     def test_info_on_a_non_weight_file(self):
         other = self.root / "other.safetensors"
         other.write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")

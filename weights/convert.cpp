@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "usage: nst-weights convert IN.h5 OUT.safetensors [--fp16]\n"
     "       nst-weights info FILE.safetensors\n"
     "       nst-weights path\n"
+    "       nst-weights --help | --version\n"
     "convert: Keras' VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or a\n"
     "         file of its layout holding the first layers) to the engine's file, fp32 or fp16\n"
     "info:    the layers and precision of an engine weight file\n"
@@ -113,6 +114,10 @@ int run(const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "-h" || command == "--help" || command == "help") {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::printf("nst-weights %s\n", NST_VERSION);
     return 0;
   }
   if (command == "convert") return convert(rest);

@@ -312,6 +312,8 @@ int main(int argc, char** argv) {
   using namespace nst::cli;
   try {
     const Options options = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
+    if (options.command == Options::Command::help) return std::printf("%s", help().c_str()) < 0;
+    if (options.command == Options::Command::version) return std::printf("%s\n", version().c_str()) < 0;
     if (options.command == Options::Command::list_devices) return list_devices();
     const nst::image::GeglSession gegl;
     return options.command == Options::Command::eval ? evaluate(options) : stylise(options);

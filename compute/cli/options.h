@@ -20,7 +20,7 @@ class UsageError : public std::runtime_error {
 };
 
 struct Options {
-  enum class Command { stylise, eval, list_devices } command = Command::stylise;
+  enum class Command { stylise, eval, list_devices, help, version } command = Command::stylise;
   std::string image;                // eval: the image x the objective is evaluated at
   std::string content;
   std::vector<std::string> styles;
@@ -48,8 +48,14 @@ struct Options {
 };
 
 // Throws UsageError for unknown options, missing or malformed values, or missing images.
+// --help (-h) or --version anywhere an option may stand wins over everything else.
 Options parse_arguments(const std::vector<std::string>& arguments);
 
+// The synopsis, printed with every usage error.
 const char* usage();
+// `nst --help`: what nst does, the synopsis and every option (also the man page's text).
+std::string help();
+// `nst --version`: "nst 0.1.0", the project's version from meson.build.
+std::string version();
 
 }  // namespace nst::cli
