@@ -244,7 +244,7 @@ class ConverterCommandTest(unittest.TestCase):
     def test_usage_error(self):
         result = subprocess.run([CONVERTER, "convert", "only-one.h5"], capture_output=True, text=True, check=False)
         self.assertEqual(result.returncode, 2)
-        self.assertIn("usage", subprocess.run([CONVERTER, "--help"], capture_output=True, text=True).stdout)
+        self.assertIn("Usage: nst-weights", subprocess.run([CONVERTER, "--help"], capture_output=True, text=True).stdout)
 
     def test_version_is_one_for_the_converter_and_fetch(self):
         converter = subprocess.run([CONVERTER, "--version"], capture_output=True, text=True, check=False)

@@ -20,16 +20,23 @@ namespace {
 
 using namespace nst;
 
+// GNU style (Usage:/or: lines first): man/ builds the man page from it with help2man.
 constexpr const char* kUsage =
-    "usage: nst-weights convert IN.h5 OUT.safetensors [--fp16]\n"
-    "       nst-weights info FILE.safetensors\n"
-    "       nst-weights path\n"
-    "       nst-weights --help | --version\n"
-    "convert: Keras' VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or a\n"
-    "         file of its layout holding the first layers) to the engine's file, fp32 or fp16\n"
-    "info:    the layers and precision of an engine weight file\n"
-    "path:    where the engine looks by default: $NST_WEIGHTS, else\n"
-    "         ${XDG_DATA_HOME:-~/.local/share}/neural-style-transfer/vgg19.safetensors\n";
+    "Usage: nst-weights convert IN.h5 OUT.safetensors [--fp16]\n"
+    "  or:  nst-weights info FILE.safetensors\n"
+    "  or:  nst-weights path\n"
+    "  or:  nst-weights --help | --version\n"
+    "\n"
+    "nst-weights converts and inspects the VGG-19 weight files of nst and of the GIMP filter.\n"
+    "\n"
+    "Commands:\n"
+    "  convert   Keras' VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or a\n"
+    "            file of its layout holding the first layers) to the engine's file, fp32 or fp16\n"
+    "  info      the layers and precision of an engine weight file\n"
+    "  path      where the engine looks by default: $NST_WEIGHTS, else\n"
+    "            ${XDG_DATA_HOME:-~/.local/share}/neural-style-transfer/vgg19.safetensors\n"
+    "\n"
+    "Exit status: 0 done, 1 error, 2 usage error.\n";
 
 struct UsageError {
   std::string message;

@@ -197,41 +197,53 @@ const char* usage() {
          "       nst --list-devices | --help | --version\n";
 }
 
+// GNU style (Usage:/or: lines, then the description, then the options by topic): man/
+// builds the man page from this text with help2man, which reads that layout.
 std::string help() {
-  return std::string(
-             "nst repaints a photograph in the style of one or more paintings (Gatys et al.'s neural style\n"
-             "transfer: VGG-19 features, Gram matrices, gradient steps on the pixels), on any Vulkan device.\n"
-             "nst eval prints the objective's terms at a given image and can write its gradient.\n\n") +
-         usage() +
-         "\nImages (PNG, JPEG, TIFF, OpenEXR, WebP, … recognised by content):\n"
+  return "Usage: nst CONTENT STYLE [STYLE]... -o OUT [OPTION]...\n"
+         "  or:  nst eval IMAGE CONTENT STYLE [STYLE]... [OPTION]...\n"
+         "  or:  nst --list-devices | --help | --version\n"
+         "\n"
+         "nst repaints a photograph (CONTENT) in the style of one or more paintings (STYLE):\n"
+         "Gatys et al.'s neural style transfer (VGG-19 features, Gram matrices, gradient steps on\n"
+         "the pixels), on any Vulkan device, the CPU included (Mesa's lavapipe). nst eval prints the\n"
+         "objective's terms at IMAGE and can write their gradient.\n"
+         "\n"
+         "Images (PNG, JPEG, TIFF, OpenEXR, WebP, ... recognised by content):\n"
          "  -o OUT                the result; .png, .jpg/.jpeg, .tif/.tiff (16-bit) or .exr (float)\n"
          "  --size N              longest side of the result (default 512)\n"
          "  --max-megapixels M    refuse larger images, read or resized (default 100)\n"
          "  --init content|noise|PATH   the starting image (default content)\n"
          "  --seed n              the noise's seed\n"
          "  --preserve-colors     keep the content's colours, take the style's luminance\n"
+         "\n"
          "Objective (L = a content + b style + g total variation):\n"
          "  --content-weight a    default 1\n"
          "  --style-weight b      at 256x256 px, scaled with the image (default 1e4)\n"
          "  --tv-weight g         default 0\n"
-         "  --content-layers l,…  default: relu4_2 (relu3_2 with the partial test weights)\n"
-         "  --style-layers l[:w],…  default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 (those the weights hold)\n"
-         "  --style-blend w,…     one weight per style image (default equal)\n"
-         "  --style-scale s       the style is read at s × --size (default 1)\n"
+         "  --content-layers l,...  default: relu4_2 (relu3_2 with the partial test weights)\n"
+         "  --style-layers l[:w],...  default: relu1_1,relu2_1,relu3_1,relu4_1,relu5_1 (those the\n"
+         "                        weights hold); a layer may appear once\n"
+         "  --style-blend w,...   one weight per style image (default equal)\n"
+         "  --style-scale s       the style is read at s times --size (default 1)\n"
          "  --pooling max|avg     default max\n"
-         "Optimisation:\n"
+         "\n"
+         "Optimisation (nst, not nst eval):\n"
          "  --optimizer lbfgs|adam  default lbfgs\n"
          "  --lr r                Adam's learning rate, in 0..255 units (default 10)\n"
          "  --steps N             evaluations per scale (default 500)\n"
          "  --scales k            coarse-to-fine over k sizes, each the next halved (default 1)\n"
          "  --refine-steps N      steps at each scale after the first (default --steps)\n"
          "  --keep-partial        on Ctrl-C, write the image reached so far\n"
+         "\n"
          "Device and files:\n"
          "  --device NAME|INDEX   a device from --list-devices (default: the best; NST_DEVICE)\n"
          "  --memory-limit MiB    the most device memory to hold; larger images are tiled\n"
-         "  --weights PATH        the VGG-19 weight file (default: NST_WEIGHTS, else nst-weights path)\n"
+         "  --weights PATH        the VGG-19 weight file (default: NST_WEIGHTS, else the path that\n"
+         "                        nst-weights path prints; nst-fetch-weights installs it there)\n"
          "  --json FILE           a summary: settings, losses, times, tiles, peak memory\n"
-         "  --grad-out G.npy      eval: the gradient, 3×H×W float32\n"
+         "  --grad-out G.npy      nst eval: the gradient, 3 x H x W float32\n"
+         "\n"
          "Exit status: 0 done, 1 error, 2 usage error, 130 cancelled (Ctrl-C).\n";
 }
 
