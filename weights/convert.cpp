@@ -20,7 +20,7 @@ namespace {
 
 using namespace nst;
 
-// GNU style (Usage:/or: lines first): man/ builds the man page from it with help2man.
+// GNU style (Usage:/or: lines first): docs/man/ builds the man page from it with help2man.
 constexpr const char* kUsage =
     "Usage: nst-weights convert IN.h5 OUT.safetensors [--fp16]\n"
     "  or:  nst-weights info FILE.safetensors\n"

@@ -197,7 +197,7 @@ const char* usage() {
          "       nst --list-devices | --help | --version\n";
 }
 
-// GNU style (Usage:/or: lines, then the description, then the options by topic): man/
+// GNU style (Usage:/or: lines, then the description, then the options by topic): docs/man/
 // builds the man page from this text with help2man, which reads that layout.
 std::string help() {
   return "Usage: nst CONTENT STYLE [STYLE]... -o OUT [OPTION]...\n"
