@@ -6,48 +6,20 @@ Range, for resuming); wrong checksums, failing sources, damaged input.
     weights_fetch_test.py FETCH NST_WEIGHTS PARTIAL_H5     (meson passes the three paths)
 """
 import hashlib
-import http.server
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+import range_server  # noqa: E402 (found through the line above)
 
 FETCH, CONVERTER, PARTIAL_H5 = (None, None, None)
 # The partial file's MD5 (md5sum ../shared/weights/vgg19-keras-partial.h5).
 PARTIAL_MD5 = "82e657f19258e6813e97fb2ed2e8f654"
 WRONG_MD5 = "0" * 32
-
-
-class RangeHandler(http.server.BaseHTTPRequestHandler):
-    """Serves one file, honouring "Range: bytes=N-" as a download server does."""
-    body = b""
-    ranges_seen = []
-
-    def do_GET(self):  # noqa: N802 (the name http.server calls)
-        if self.path != "/vgg19.h5":
-            self.send_error(404)
-            return
-        requested = self.headers.get("Range")
-        RangeHandler.ranges_seen.append(requested)
-        start = int(re.match(r"bytes=(\d+)-", requested).group(1)) if requested else 0
-        if start >= len(self.body) and requested:
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{len(self.body)}")
-            self.end_headers()
-            return
-        self.send_response(206 if requested else 200)
-        if requested:
-            self.send_header("Content-Range", f"bytes {start}-{len(self.body) - 1}/{len(self.body)}")
-        self.send_header("Content-Length", str(len(self.body) - start))
-        self.end_headers()
-        self.wfile.write(self.body[start:])
-
-    def log_message(self, *args):
-        pass
 
 
 class FetchTest(unittest.TestCase):
@@ -144,28 +116,23 @@ class FetchTest(unittest.TestCase):
 
     def serve(self):
         """The partial file at http://127.0.0.1:PORT/vgg19.h5, until the test ends."""
-        RangeHandler.body = pathlib.Path(PARTIAL_H5).read_bytes()
-        RangeHandler.ranges_seen = []
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        url, self.served = range_server.serve(self, range_server.RangeHandler, pathlib.Path(PARTIAL_H5).read_bytes())
+        return url
 
     def test_http_download_resumes_a_partial_one(self):
         url = self.serve() + "/vgg19.h5"
         self.cache.mkdir()
-        half = len(RangeHandler.body) // 2
-        (self.cache / f"{PARTIAL_MD5}-vgg19.h5.part").write_bytes(RangeHandler.body[:half])
+        half = len(self.served.body) // 2
+        (self.cache / f"{PARTIAL_MD5}-vgg19.h5.part").write_bytes(self.served.body[:half])
         result = self.fetch("--from", url, "--md5", PARTIAL_MD5)
         self.assert_installed(result)
         self.assertIn("resuming at", result.stdout)
-        self.assertEqual(RangeHandler.ranges_seen, [f"bytes={half}-"])
+        self.assertEqual(self.served.ranges_seen, [f"bytes={half}-"])
 
     def test_http_complete_part_is_verified_without_downloading_again(self):
         url = self.serve() + "/vgg19.h5"
         self.cache.mkdir()
-        (self.cache / f"{PARTIAL_MD5}-vgg19.h5.part").write_bytes(RangeHandler.body)
+        (self.cache / f"{PARTIAL_MD5}-vgg19.h5.part").write_bytes(self.served.body)
         self.assert_installed(self.fetch("--from", url, "--md5", PARTIAL_MD5))
 
     def test_manifest_sources_are_tried_in_turn(self):
