@@ -140,7 +140,7 @@ DownloadView DownloadState::view() const {
   v.fraction = total_ > 0 ? std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)) : -1;
   switch (phase_) {
     case DownloadPhase::idle:
-      v.status = "No weights are installed: the filter needs VGG-19's (80 MB, downloaded once).";
+      v.status = "Download fetches Keras' VGG-19 file once (80 MB), checks its MD5 and installs it for the filter.";
       v.fraction = 0;
       break;
     case DownloadPhase::downloading:

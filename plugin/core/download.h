@@ -11,10 +11,12 @@
 
 namespace nst::plugin {
 
-inline constexpr const char* kDownloadLabel = "_Download VGG-19 weights (80 MB)";
-inline constexpr const char* kStopDownloadLabel = "_Stop download";
-inline constexpr const char* kResumeDownloadLabel = "_Resume download";
-inline constexpr const char* kRetryDownloadLabel = "Try the _download again";
+// One mnemonic for the one button whatever it says (Alt+L): free among the settings' and
+// the dialog buttons' (a shared one would only move the focus).
+inline constexpr const char* kDownloadLabel = "Down_load VGG-19 weights (80 MB)";
+inline constexpr const char* kStopDownloadLabel = "Stop down_load";
+inline constexpr const char* kResumeDownloadLabel = "Resume down_load";
+inline constexpr const char* kRetryDownloadLabel = "Try the down_load again";
 inline constexpr const char* kDownloadedLabel = "Weights installed";
 // The file the manifest (weights/sources.json) names, for a user who fetches it elsewhere.
 inline constexpr const char* kKerasWeightsFile = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5";

@@ -4,11 +4,13 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "plugin/core/filter.h"
 #include "plugin/core/job.h"
+#include "plugin/gtk/download_panel.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
@@ -151,8 +153,9 @@ std::vector<Reader> add_controls(Rows& main_rows, Rows& advanced_rows, gint32 co
   return readers;
 }
 
-// A warning line at the top of the dialog.
-void add_problem(GtkWidget* box, const std::string& problem) {
+// A warning line at the top of the dialog; returns its label (the text changes once
+// downloaded weights leave another problem, or none).
+GtkWidget* add_problem(GtkWidget* box, const std::string& problem) {
   GtkWidget* hbox = gtk_hbox_new(FALSE, 6);
   GtkWidget* icon = gtk_image_new_from_stock(GIMP_STOCK_WARNING, GTK_ICON_SIZE_DIALOG);
   GtkWidget* label = gtk_label_new(problem.c_str());
@@ -162,6 +165,7 @@ void add_problem(GtkWidget* box, const std::string& problem) {
   gtk_box_pack_start(GTK_BOX(hbox), icon, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(hbox), label, TRUE, TRUE, 0);
   gtk_box_pack_start(GTK_BOX(box), hbox, FALSE, FALSE, 0);
+  return label;
 }
 
 }  // namespace
@@ -182,7 +186,16 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
   const DeviceChoices devices = device_choices(choice.settings.device);
   const std::vector<Reader> readers = add_controls(main_rows, advanced_rows, content, choice, devices);
   const std::string problem = dialog_problem(devices);
-  if (!problem.empty()) add_problem(box, problem);
+  std::unique_ptr<DownloadPanel> download;  // destroyed (the download stopped) before the dialog
+  if (!problem.empty()) {
+    GtkWidget* problem_label = add_problem(box, problem);
+    if (weights_problem()) {
+      GtkWidget* problem_row = gtk_widget_get_parent(problem_label);  // the icon and the label
+      download = std::make_unique<DownloadPanel>(
+          [=, &devices] { recheck_after_download(dialog, problem_label, problem_row, devices); });
+      gtk_box_pack_start(GTK_BOX(box), download->widget(), FALSE, FALSE, 0);
+    }
+  }
   gtk_box_pack_start(GTK_BOX(box), main_rows.table(), FALSE, FALSE, 0);
   GtkWidget* expander = gtk_expander_new_with_mnemonic(kAdvancedLabel);
   gtk_container_add(GTK_CONTAINER(expander), advanced_rows.table());
@@ -194,6 +207,7 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
   if (ok) {
     for (const Reader& read : readers) read(choice.settings);
   }
+  download.reset();
   gtk_widget_destroy(dialog);
   return ok;
 }

@@ -14,8 +14,8 @@ struct DialogChoice {
 };
 
 // Shows the dialog for stylising `content`, starting from `choice` (its style: the one to
-// propose). Returns false when the user cancels. When no weights are installed, the dialog says so (and
-// how to install them) and offers only Cancel.
+// propose). Returns false when the user cancels. When no weights are installed, the dialog says so and
+// offers their download (plugin/gtk/download_panel.h); OK waits until they are in place.
 bool run_dialog(gint32 content, DialogChoice& choice);
 
 }  // namespace nst::plugin::gimp2

@@ -2,8 +2,12 @@
 
 #include <libgimp/gimpui.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "plugin/core/job.h"
+#include "plugin/gtk/download_panel.h"
 
 namespace nst::plugin::gimp3 {
 namespace {
@@ -98,11 +102,19 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
     }
   }
   shown.push_back(advanced_expander(dialog));
+  std::unique_ptr<DownloadPanel> download;  // destroyed (the download stopped) before the dialog
   if (!problem.empty()) {
     GtkWidget* label = gimp_procedure_dialog_get_label(dialog, "problem", problem.c_str(), FALSE, FALSE);
     gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
     gtk_label_set_max_width_chars(GTK_LABEL(label), 60);
-    shown.insert(shown.begin(), "problem");
+    GtkWidget* box = gimp_procedure_dialog_fill_box(dialog, "problem-box", "problem", nullptr);
+    gtk_box_set_spacing(GTK_BOX(box), 6);
+    if (weights_problem()) {
+      download = std::make_unique<DownloadPanel>(
+          [widget, label, &devices] { recheck_after_download(widget, label, label, devices); });
+      gtk_box_pack_start(GTK_BOX(box), download->widget(), FALSE, FALSE, 0);
+    }
+    shown.insert(shown.begin(), "problem-box");
   }
   GList* list = nullptr;
   for (const char* id : shown) list = g_list_append(list, const_cast<char*>(id));
@@ -111,6 +123,7 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
   gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
 
   const bool ok = gimp_procedure_dialog_run(dialog);
+  download.reset();
   gtk_widget_destroy(widget);
   return ok;
 }

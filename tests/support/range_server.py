@@ -2,6 +2,7 @@
 the fetch tests' stand-in for the weights' real sources (no network here)."""
 import http.server
 import re
+import sys
 import threading
 import time
 
@@ -42,11 +43,34 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def server_of(handler, body, piece=1 << 30, pause=0.0):
+    """A server on a free port of 127.0.0.1 serving `body` with a subclass of `handler`."""
+    served = type("Served", (handler,), {"body": body, "ranges_seen": [], "piece": piece, "pause": pause})
+    return http.server.ThreadingHTTPServer(("127.0.0.1", 0), served)
+
+
 def serve(test, handler, body, piece=1 << 30, pause=0.0):
     """Serves `body` with a subclass of `handler` until `test` ends; returns (base URL, the class)."""
-    served = type("Served", (handler,), {"body": body, "ranges_seen": [], "piece": piece, "pause": pause})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), served)
+    server = server_of(handler, body, piece, pause)
+    served = server.RequestHandlerClass
     threading.Thread(target=server.serve_forever, daemon=True).start()
     test.addCleanup(server.server_close)
     test.addCleanup(server.shutdown)
     return f"http://127.0.0.1:{server.server_address[1]}", served
+
+
+def main():
+    """range_server.py FILE [PIECE PAUSE]: serves FILE at http://127.0.0.1:PORT/vgg19.h5
+    (the URL printed first) until killed; for docs/download-screenshot.sh's slow link."""
+    path = sys.argv[1]
+    piece = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 30
+    pause = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    with open(path, "rb") as stream:
+        body = stream.read()
+    server = server_of(RangeHandler, body, piece, pause)
+    print(f"http://127.0.0.1:{server.server_address[1]}/vgg19.h5", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

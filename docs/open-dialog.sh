@@ -1,0 +1,52 @@
+# Sourced by the screenshot scripts (docs/dialog-screenshot.sh, docs/download-screenshot.sh):
+# open_dialog BUILD VERSION WORK starts GIMP VERSION (2 or 3) on a virtual display (Xvfb,
+# with openbox so that the dialog can take the keyboard) with a throw-away profile in WORK
+# holding BUILD's plug-in, opens the filter's dialog on GIMP's splash photograph with a
+# Leopard-pattern layer as the style, and sets `window` to the dialog's X window.
+# close_dialog stops what open_dialog started.
+open_dialog() {
+  local build=$1 version=$2 work=$3
+  display=:$((90 + RANDOM % 100))
+  mkdir -p "$work/profile/plug-ins/neural-style-transfer"
+  cp "$build/plugin/neural-style-transfer" "$work/profile/plug-ins/neural-style-transfer/"
+  Xvfb "$display" -screen 0 1400x1000x24 >/dev/null 2>&1 &
+  xvfb_pid=$!
+  sleep 2
+  export DISPLAY=$display
+  openbox >/dev/null 2>&1 &
+  wm_pid=$!
+  if [ "$version" = 3 ]; then
+    export GIMP3_DIRECTORY=$work/profile
+    gimp-3.0 -n -f -s --batch-interpreter=plug-in-script-fu-eval -b '
+(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "/usr/share/gimp/3.0/images/gimp-splash.png")))
+       (content (vector-ref (car (gimp-image-get-layers img)) 0))
+       (style (car (gimp-layer-new img "Leopard pattern" 1920 1080 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img style 0 -1)
+  (gimp-context-set-pattern (car (gimp-pattern-get-by-name "Leopard")))
+  (gimp-drawable-fill style FILL-PATTERN)
+  (gimp-display-new img)
+  (plug-in-neural-style-transfer #:run-mode RUN-INTERACTIVE #:image img #:drawables (vector content) #:style-drawable style))' \
+      >"$work/gimp.log" 2>&1 &
+  else
+    export GIMP2_DIRECTORY=$work/profile
+    gimp -n -f -s -b '
+(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "/usr/share/gimp/2.0/images/gimp-splash.png" "splash")))
+       (content (car (gimp-image-get-active-layer img)))
+       (style (car (gimp-layer-new img 1920 1080 RGB-IMAGE "Leopard pattern" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img style 0 -1)
+  (gimp-context-set-pattern "Leopard")
+  (gimp-drawable-fill style FILL-PATTERN)
+  (gimp-image-set-active-layer img content)
+  (gimp-display-new img)
+  (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))' \
+      >"$work/gimp.log" 2>&1 &
+  fi
+  gimp_pid=$!
+  window=$(timeout 180 xdotool search --sync --name '^Neural Style Transfer$' | head -1)
+  xdotool mousemove 0 0  # away from the dialog: no tooltip in the picture
+  sleep 3                # let it draw
+}
+
+close_dialog() {
+  for pid in ${gimp_pid:-} ${wm_pid:-} ${xvfb_pid:-}; do kill "$pid" 2>/dev/null || true; done
+}
