@@ -10,11 +10,18 @@
 # real first run fetches the whole 80 MB file from the sources in weights/sources.json.
 #
 #   bash docs/download-screenshot.sh [BUILD_DIR] [2|3]     (default: build, 2)
+#   bash docs/download-screenshot.sh installed 2
+#
+# "installed": the Debian package's plug-in and nst-fetch-weights, found by the plug-in
+# itself; then the run goes on as a user's would: 20 steps at a 128 px working size typed
+# into the dialog, Return, and GIMP's window with the new layer in
+#   docs/first-run-4-result.png
 #
 # Needs: xvfb, xdotool, openbox, imagemagick (import), the GIMP the build is for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=$(realpath "${1:-build}")
+build=${1:-build}
+[ "$build" = installed ] || build=$(realpath "$build")
 version=${2:-2}
 work=$(mktemp -d)
 source docs/open-dialog.sh
@@ -33,11 +40,12 @@ printf '{"file": "vgg19.h5", "md5": "%s", "sources": [{"name": "a slow local ser
   "$(md5sum "$partial" | cut -d' ' -f1)" "$(cat "$work/url")" >"$work/sources.json"
 export NST_WEIGHTS_MANIFEST=$work/sources.json
 export NST_WEIGHTS=$work/data/vgg19.safetensors   # not there yet: the dialog offers the download
-export NST_FETCH_WEIGHTS=$build/weights/nst-fetch-weights
+[ "$build" = installed ] || export NST_FETCH_WEIGHTS=$build/weights/nst-fetch-weights
 export XDG_CACHE_HOME=$work/cache
 
 suffix=$([ "$version" = 3 ] && echo -gimp3 || echo "")
-open_dialog "$build" "$version" "$work"
+# Installed: a run follows, on a 480×270 copy of the photograph so that lavapipe is quick.
+open_dialog "$build" "$version" "$work" "$([ "$build" = installed ] && echo 480 270 || echo 1920 1080)"
 import -window "$window" "docs/first-run-1-no-weights$suffix.png"
 xdotool windowactivate --sync "$window"
 sleep 1
@@ -49,3 +57,20 @@ xdotool mousemove 0 0  # no tooltip of what the layout moved under the pointer
 sleep 4                # the dialog checks the new file and redraws
 import -window "$window" "docs/first-run-3-installed$suffix.png"
 echo "wrote docs/first-run-*$suffix.png"
+
+if [ "$build" = installed ]; then
+  xdotool windowactivate --sync "$window" key --clearmodifiers alt+t ctrl+a
+  xdotool type 20
+  xdotool key --clearmodifiers alt+k ctrl+a
+  xdotool type 128
+  xdotool key Tab
+  sleep 1
+  import -window "$window" "${SETTINGS_PICTURE:-$work/settings.png}"
+  xdotool key --clearmodifiers alt+o
+  # Done when the image window's title counts three layers (GIMP 2.10's default title).
+  # (Polled: a search while the dialog's windows go away can fail on a vanished window.)
+  timeout 900 sh -c "until xdotool search --name '3 layers' >/dev/null 2>&1; do sleep 2; done"
+  sleep 2
+  import -window "$(xdotool search --name '3 layers' | head -1)" "docs/first-run-4-result$suffix.png"
+  echo "wrote docs/first-run-4-result$suffix.png"
+fi

@@ -1,14 +1,20 @@
 # Sourced by the screenshot scripts (docs/dialog-screenshot.sh, docs/download-screenshot.sh):
 # open_dialog BUILD VERSION WORK starts GIMP VERSION (2 or 3) on a virtual display (Xvfb,
 # with openbox so that the dialog can take the keyboard) with a throw-away profile in WORK
-# holding BUILD's plug-in, opens the filter's dialog on GIMP's splash photograph with a
+# holding BUILD's plug-in (BUILD "installed": none, GIMP's system folder has it), opens the filter's dialog on GIMP's splash photograph with a
 # Leopard-pattern layer as the style, and sets `window` to the dialog's X window.
+# open_dialog BUILD VERSION WORK "W H" scales the image to W×H first. The style layer is
+# hidden (the filter reads it all the same), so that the window shows the photograph and
+# then the new layer.
 # close_dialog stops what open_dialog started.
 open_dialog() {
-  local build=$1 version=$2 work=$3
+  local build=$1 version=$2 work=$3 size=${4:-1920 1080}
   display=:$((90 + RANDOM % 100))
-  mkdir -p "$work/profile/plug-ins/neural-style-transfer"
-  cp "$build/plugin/neural-style-transfer" "$work/profile/plug-ins/neural-style-transfer/"
+  mkdir -p "$work/profile/plug-ins"
+  if [ "$build" != installed ]; then
+    mkdir -p "$work/profile/plug-ins/neural-style-transfer"
+    cp "$build/plugin/neural-style-transfer" "$work/profile/plug-ins/neural-style-transfer/"
+  fi
   Xvfb "$display" -screen 0 1400x1000x24 >/dev/null 2>&1 &
   xvfb_pid=$!
   sleep 2
@@ -22,6 +28,8 @@ open_dialog() {
        (content (vector-ref (car (gimp-image-get-layers img)) 0))
        (style (car (gimp-layer-new img "Leopard pattern" 1920 1080 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer img style 0 -1)
+  (gimp-image-scale img '"$size"')
+  (gimp-item-set-visible style FALSE)
   (gimp-context-set-pattern (car (gimp-pattern-get-by-name "Leopard")))
   (gimp-drawable-fill style FILL-PATTERN)
   (gimp-display-new img)
@@ -34,6 +42,8 @@ open_dialog() {
        (content (car (gimp-image-get-active-layer img)))
        (style (car (gimp-layer-new img 1920 1080 RGB-IMAGE "Leopard pattern" 100 LAYER-MODE-NORMAL))))
   (gimp-image-insert-layer img style 0 -1)
+  (gimp-image-scale img '"$size"')
+  (gimp-item-set-visible style FALSE)
   (gimp-context-set-pattern "Leopard")
   (gimp-drawable-fill style FILL-PATTERN)
   (gimp-image-set-active-layer img content)
