@@ -37,6 +37,11 @@ const char* name_of(nst::plugin::DownloadPhase phase) {
 }
 
 struct Driver {
+  Driver() = default;
+  ~Driver() { g_main_loop_unref(loop); }
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   std::unique_ptr<nst::plugin::FetchProcess> download;
   double stop_at = 2, close_at = 2;
@@ -83,10 +88,10 @@ int main(int argc, char** argv) {
         nst::plugin::fetch_command(), [&driver](const nst::plugin::DownloadView& view) { show(driver, view); });
   } catch (const nst::plugin::PluginError& e) {
     std::printf("no-command\t0\t-\t%s\n", e.what());
+    std::fflush(stdout);
     return 1;
   }
   if (driver.download->running()) g_main_loop_run(driver.loop);
-  g_main_loop_unref(driver.loop);
   if (driver.closed) return 4;
   switch (driver.last) {
     case nst::plugin::DownloadPhase::installed: return 0;
