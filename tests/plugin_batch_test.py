@@ -84,6 +84,11 @@ PRELUDE = """
 (define (colour drawable)
   (list (mean drawable HISTOGRAM-RED) (mean drawable HISTOGRAM-GREEN) (mean drawable HISTOGRAM-BLUE)))
 (define (layer-count img) (length (layer-list img)))
+; The record the filter leaves on its layer (a parasite: name, flags, text), into a file.
+(define (save-record layer path)
+  (let ((port (open-output-file path)))
+    (display (caddr (car (gimp-item-get-parasite layer "neural-style-transfer"))) port)
+    (close-output-port port)))
 (define (position img layer) (car (gimp-image-get-item-position img layer)))
 (define (describe-layer key img layer)
   (fact key "name" (car (gimp-item-get-name layer)))
@@ -186,6 +191,7 @@ class PluginBatch(unittest.TestCase):
 
     def test_result_is_a_new_styled_layer_above_the_untouched_content(self):
         before, after = self.dir / "content-before.png", self.dir / "content-after.png"
+        record = self.dir / "record.txt"
         facts, output = self.gimp(f"""
 {self.scene(80, 60, 70, 56)}
   (export img content "{before}")
@@ -197,6 +203,7 @@ class PluginBatch(unittest.TestCase):
     (fact "content position" (position img content))
     (describe-layer "result" img result)
     (fact "result colour" (colour result))
+    (save-record result "{record}")
     (export img content "{after}")))""")
         self.assertEqual(facts["layers"], "3", output)
         self.assertEqual(facts["result name"], "starry_night.jpg (style transfer)", output)
@@ -212,6 +219,17 @@ class PluginBatch(unittest.TestCase):
         self.assertLess(distance(result, style), distance(content, style) * 0.9, facts)
         # The content layer's pixels are as they were, to the bit.
         self.assertEqual(png_pixels(before), png_pixels(after))
+        # The layer's record (a parasite) says how it was made, with the call's settings.
+        self.assertTrue(record.exists(), output)
+        fields = dict(line.split("=", 1) for line in record.read_text().rstrip("\0").splitlines() if "=" in line)
+        self.assertTrue(fields["made-by"].startswith("neural-style-transfer "), fields)
+        self.assertEqual(fields["style-layer"], "starry_night.jpg")
+        self.assertEqual(fields["weights"], str(self.weights))
+        self.assertEqual(len(fields["weights-sha256"]), 64)
+        self.assertEqual(fields["steps"], "8")
+        self.assertEqual(fields["working-size"], "64")
+        self.assertEqual(fields["optimizer"], "lbfgs")
+        self.assertIn("llvmpipe", fields["ran-on"])
 
     def test_bad_calls_return_an_error_and_leave_the_image_alone(self):
         # GIMP 3 checks the declared arguments itself: a number out of range is its error,

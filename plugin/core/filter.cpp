@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "plugin/core/record.h"
+
 namespace nst::plugin {
 namespace {
 
@@ -87,12 +89,12 @@ ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
   const std::string style_name = host.name(style);
   JobResult result = run_job(host, {host.read(host.content()), host.read(style), settings});
   std::fprintf(stderr, "%s\n", run_summary(result).c_str());
-  return add_result_layer(host, result.image, style_name);
+  return add_result_layer(host, result.image, style_name, layer_record(settings, style_name, result));
 }
 
 std::string result_layer_name(const std::string& style_layer_name) { return style_layer_name + " (style transfer)"; }
 
-ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name) {
+ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name, const std::string& record) {
   const UndoGroup undo(host);
   const ItemId layer = host.new_layer(result_layer_name(style_name), result.width, result.height, !result.alpha.empty());
   try {
@@ -100,6 +102,7 @@ ItemId add_result_layer(Host& host, const Image& result, const std::string& styl
     host.set_offsets(layer, host.offsets(host.content()));
     host.write(layer, result);
     if (host.has_selection()) host.add_selection_mask(layer);
+    host.attach_record(layer, record);
   } catch (...) {
     host.discard_layer(layer);
     throw;

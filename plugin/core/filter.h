@@ -45,6 +45,8 @@ class Host {
   virtual void set_offsets(ItemId layer, Offsets offsets) = 0;
   virtual void write(ItemId layer, const Image& image) = 0;  // write_pixels into its buffer
   virtual void add_selection_mask(ItemId layer) = 0;
+  // Attaches record.h's text as the layer's kRecordParasite parasite (persistent, undoable).
+  virtual void attach_record(ItemId layer, const std::string& text) = 0;
   // Removes a layer new_layer() made, inserted or not (a failure half-way through).
   virtual void discard_layer(ItemId layer) = 0;
 
@@ -91,8 +93,8 @@ int random_seed();
 // changed) for anything the user can act on.
 ItemId run_filter(Host& host, ItemId style, const Settings& settings);
 
-// The result layer's rules (run_filter's last part). A failure half-way discards the
-// layer, so that the image is as it was.
-ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name);
+// The result layer's rules (run_filter's last part), with `record` (record.h) attached. A
+// failure half-way discards the layer, so that the image is as it was.
+ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name, const std::string& record);
 
 }  // namespace nst::plugin

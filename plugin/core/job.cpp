@@ -7,6 +7,7 @@
 
 #include "image/files.h"
 #include "plugin/core/mapping.h"
+#include "plugin/core/record.h"
 #include "vgg/network.h"
 #include "vgg/weights.h"
 #include "vk/context.h"
@@ -117,6 +118,8 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   vk::Context context = open_device(settings);
   JobResult job;
   job.device = context.info().name;
+  job.weights_path = vgg::default_weights_path();
+  job.weights_sha256 = file_sha256(job.weights_path);
   try {
     const vgg::Network network(context, weights, pooling(settings));
     for (const auto& layer : request.objective.content_layers) network.require_layer(layer);

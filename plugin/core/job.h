@@ -43,6 +43,8 @@ struct JobResult {
   uint32_t steps = 0;
   double seconds = 0;
   std::string device;
+  std::string weights_path;    // the weight file the run read
+  std::string weights_sha256;  // and its SHA-256, for the layer's record (record.h)
 };
 
 // One line on what the run did, for the plug-in's standard error: "neural-style-transfer:

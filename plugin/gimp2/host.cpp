@@ -1,6 +1,7 @@
 #include "plugin/gimp2/host.h"
 
 #include "plugin/core/pixels.h"
+#include "plugin/core/record.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
@@ -95,6 +96,13 @@ class Gimp2Host : public Host {
 
   void add_selection_mask(ItemId layer) override {
     gimp_layer_add_mask(layer, gimp_layer_create_mask(layer, GIMP_ADD_MASK_SELECTION));
+  }
+
+  void attach_record(ItemId layer, const std::string& text) override {
+    GimpParasite* parasite = gimp_parasite_new(kRecordParasite, GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                                               static_cast<guint32>(text.size() + 1), text.c_str());
+    gimp_item_attach_parasite(layer, parasite);
+    gimp_parasite_free(parasite);
   }
 
   void discard_layer(ItemId layer) override {

@@ -1,6 +1,7 @@
 #include "plugin/gimp3/host.h"
 
 #include "plugin/core/pixels.h"
+#include "plugin/core/record.h"
 
 namespace nst::plugin::gimp3 {
 namespace {
@@ -100,6 +101,13 @@ class Gimp3Host : public Host {
 
   void add_selection_mask(ItemId id) override {
     gimp_layer_add_mask(layer(id), gimp_layer_create_mask(layer(id), GIMP_ADD_MASK_SELECTION));
+  }
+
+  void attach_record(ItemId id, const std::string& text) override {
+    GimpParasite* parasite = gimp_parasite_new(kRecordParasite, GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                                               static_cast<guint32>(text.size() + 1), text.c_str());
+    gimp_item_attach_parasite(gimp_item_get_by_id(id), parasite);
+    gimp_parasite_free(parasite);
   }
 
   void discard_layer(ItemId id) override {

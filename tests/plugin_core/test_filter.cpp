@@ -15,6 +15,7 @@
 
 #include "plugin/core/filter.h"
 #include "plugin/core/job.h"
+#include "plugin/core/record.h"
 #include "plugin/core/settings.h"
 #include "plugin_core/plugin_core_test.h"
 #include "support/kernel_test.h"
@@ -40,6 +41,7 @@ class FakeHost : public Host {
   std::set<ItemId> groups;
   std::vector<ItemId> other_images_layers;
   std::map<ItemId, Image> pixels;
+  std::map<ItemId, std::string> records;
   std::vector<std::string> calls;  // what the filter did, in order
   std::vector<std::pair<double, std::string>> reported;
 
@@ -71,6 +73,10 @@ class FakeHost : public Host {
     pixels[layer] = image;
   }
   void add_selection_mask(ItemId layer) override { calls.push_back("mask " + std::to_string(layer)); }
+  void attach_record(ItemId layer, const std::string& text) override {
+    calls.push_back("record " + std::to_string(layer));
+    records[layer] = text;
+  }
   void discard_layer(ItemId layer) override { calls.push_back("discard " + std::to_string(layer)); }
   void progress(double fraction, const std::string& text) override { reported.emplace_back(fraction, text); }
 
@@ -121,16 +127,17 @@ TEST(Filter, DefaultStyleIsTheLastOneElseTheTopMostOtherLayerElseAnotherImages) 
 TEST(Filter, ResultLayerGoesAboveTheContentAtItsOffsetsInOneUndoStep) {
   FakeHost host({1, 2}, 2);
   const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
-  EXPECT_EQ(add_result_layer(host, result, "starry"), 99);
+  EXPECT_EQ(add_result_layer(host, result, "starry", "made-by=x"), 99);
   EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
-                                                  "offsets 99 2,4", "write 99", "end undo"}));
+                                                  "offsets 99 2,4", "write 99", "record 99", "end undo"}));
+  EXPECT_EQ(host.records.at(99), "made-by=x");
   FakeHost selected({1, 2}, 2);
   selected.selection = true;
   const Image with_alpha{4, 3, std::vector<float>(36, 0.5f), std::vector<float>(12, 0.25f)};
-  add_result_layer(selected, with_alpha, "starry");
+  add_result_layer(selected, with_alpha, "starry", "made-by=x");
   EXPECT_EQ(selected.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3 alpha",
                                                       "insert 99", "offsets 99 2,4", "write 99", "mask 99",
-                                                      "end undo"}));
+                                                      "record 99", "end undo"}));
   EXPECT_EQ(selected.pixels.at(99).alpha, with_alpha.alpha);
 }
 
@@ -152,7 +159,7 @@ TEST(Filter, AFailureWhileAddingTheLayerDiscardsIt) {
   FakeHost host({1, 2}, 2);
   host.fail_to_write = true;
   const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
-  EXPECT_THROW(add_result_layer(host, result, "starry"), PluginError);
+  EXPECT_THROW(add_result_layer(host, result, "starry", "made-by=x"), PluginError);
   EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
                                                   "offsets 99 2,4", "discard 99", "end undo"}));
 }
@@ -205,6 +212,15 @@ TEST_F(FilterRun, RunsTheJobReportsProgressAndAddsTheResult) {
   EXPECT_EQ(host.calls.front(), "begin undo");
   EXPECT_EQ(host.calls[1], "new layer 1 (style transfer) 40x30 alpha");
   EXPECT_EQ(host.pixels.at(99).alpha, input.content.alpha);
+  // The layer's record: how it was made, and the settings a script can run again.
+  const auto fields = record_fields(host.records.at(99));
+  EXPECT_EQ(fields.at("style-layer"), "layer 1");
+  EXPECT_EQ(fields.at("weights"), PluginEnvironment::weights_path());
+  EXPECT_EQ(fields.at("weights-sha256"), file_sha256(PluginEnvironment::weights_path()));
+  EXPECT_EQ(fields.at("weights-sha256").size(), 64u);
+  EXPECT_EQ(fields.at("steps-run"), "3");
+  EXPECT_FALSE(fields.at("ran-on").empty());
+  EXPECT_EQ(serialise(parse(host.records.at(99))), serialise(input.settings));
 }
 
 TEST_F(FilterRun, RefusalsChangeNothing) {
