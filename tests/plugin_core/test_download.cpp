@@ -8,6 +8,7 @@
 
 #include "plugin/core/download.h"
 #include "plugin/core/settings.h"
+#include "plugin_core/plugin_core_test.h"
 
 namespace nst::plugin {
 namespace {
@@ -110,13 +111,12 @@ TEST(Download, StopWhileConvertingIsNotTaken) {
 }
 
 TEST(Download, ErrorSaysWhatFailedAndWhereAFileGoes) {
-  setenv("NST_WEIGHTS", "/tmp/elsewhere/vgg19.safetensors", 1);
+  const test_support::WeightsAt elsewhere("/tmp/elsewhere/vgg19.safetensors");
   DownloadState state = downloading(0, 0, 0);
   state.line("failed\thttps://storage.googleapis.com/tensorflow/vgg19.h5\tconnection refused");
   state.line("error\tno source could be downloaded (a: connection refused; b: no route)");
   state.exited(1);
   const DownloadView view = state.view();
-  unsetenv("NST_WEIGHTS");
   EXPECT_EQ(view.phase, DownloadPhase::failed);
   EXPECT_EQ(view.button, kRetryDownloadLabel);
   EXPECT_NE(view.status.find("The download failed: no source could be downloaded (a: connection refused"),
