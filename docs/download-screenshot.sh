@@ -59,18 +59,7 @@ import -window "$window" "docs/first-run-3-installed$suffix.png"
 echo "wrote docs/first-run-*$suffix.png"
 
 if [ "$build" = installed ]; then
-  xdotool windowactivate --sync "$window" key --clearmodifiers alt+t ctrl+a
-  xdotool type 20
-  xdotool key --clearmodifiers alt+k ctrl+a
-  xdotool type 128
-  xdotool key Tab
-  sleep 1
-  import -window "$window" "${SETTINGS_PICTURE:-$work/settings.png}"
-  xdotool key --clearmodifiers alt+o
-  # Done when the image window's title counts three layers (GIMP 2.10's default title).
-  # (Polled: a search while the dialog's windows go away can fail on a vanished window.)
-  timeout 900 sh -c "until xdotool search --name '3 layers' >/dev/null 2>&1; do sleep 2; done"
-  sleep 2
-  import -window "$(xdotool search --name '3 layers' | head -1)" "docs/first-run-4-result$suffix.png"
+  run_from_dialog 20 128 "${SETTINGS_PICTURE:-$work/settings.png}"
+  import -window "$image_window" "docs/first-run-4-result$suffix.png"
   echo "wrote docs/first-run-4-result$suffix.png"
 fi

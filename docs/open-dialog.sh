@@ -57,6 +57,25 @@ open_dialog() {
   sleep 3                # let it draw
 }
 
+# run_from_dialog STEPS SIZE [PICTURE]: types the steps and working size into the open
+# dialog (their mnemonics, Alt+T and Alt+K), optionally pictures it, presses OK (Alt+O) and
+# waits until the image window's title counts three layers (GIMP 2.10's default title);
+# sets `image_window`.
+run_from_dialog() {
+  xdotool windowactivate --sync "$window" key --clearmodifiers alt+t ctrl+a
+  xdotool type "$1"
+  xdotool key --clearmodifiers alt+k ctrl+a
+  xdotool type "$2"
+  xdotool key Tab
+  sleep 1
+  [ -z "${3:-}" ] || import -window "$window" "$3"
+  xdotool key --clearmodifiers alt+o
+  # (Polled: a search while the dialog's windows go away can fail on a vanished window.)
+  timeout 900 sh -c "until xdotool search --name '3 layers' >/dev/null 2>&1; do sleep 2; done"
+  image_window=$(xdotool search --name '3 layers' | head -1)
+  sleep 2
+}
+
 close_dialog() {
   for pid in ${gimp_pid:-} ${wm_pid:-} ${xvfb_pid:-}; do kill "$pid" 2>/dev/null || true; done
 }
