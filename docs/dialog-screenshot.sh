@@ -14,13 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 version=${2:-2}
-work=$(mktemp -d)
 source docs/open-dialog.sh
-cleanup() {
-  close_dialog
-  rm -rf "$work"
-}
-trap cleanup EXIT
+start_session
 
 shots=(docs/dialog.png docs/dialog-advanced.png)
 [ "$version" = 3 ] && shots=(docs/dialog-gimp3.png)

@@ -23,14 +23,9 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 [ "$build" = installed ] || build=$(realpath "$build")
 version=${2:-2}
-work=$(mktemp -d)
 source docs/open-dialog.sh
-cleanup() {
-  close_dialog
-  kill "${server_pid:-}" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+start_session
+on_exit='kill "$server_pid" 2>/dev/null || true'
 
 partial=../shared/weights/vgg19-keras-partial.h5
 python3 tests/support/range_server.py "$partial" 65536 0.2 >"$work/url" &

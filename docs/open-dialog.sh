@@ -79,3 +79,10 @@ run_from_dialog() {
 close_dialog() {
   for pid in ${gimp_pid:-} ${wm_pid:-} ${xvfb_pid:-}; do kill "$pid" 2>/dev/null || true; done
 }
+
+# start_session: `work`, a temporary folder, and on exit close_dialog, the caller's
+# `on_exit` command if set, and the folder removed.
+start_session() {
+  work=$(mktemp -d)
+  trap 'close_dialog; eval "${on_exit:-:}"; rm -rf "$work"' EXIT
+}

@@ -15,13 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
-work=$(mktemp -d)
 source docs/open-dialog.sh
-cleanup() {
-  close_dialog
-  rm -rf "$work"
-}
-trap cleanup EXIT
+start_session
 
 # The canvas of a 1024×768 image window showing a 480×270 image at 100 %: a box inside it.
 canvas() { convert "$1" -crop 400x200+300+300 +repage "$2"; }
