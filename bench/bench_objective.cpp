@@ -4,9 +4,11 @@
 // per step, GFLOP/s by the exact operation count (convolutions forward and backward, Gram
 // matrices and their gradients) and the peak device memory. The weights are random (VGG-19's shapes): speed does not depend on them.
 // Where python3-torch is installed, bench/torch_objective.py times the same objective.
-// Needs only the Vulkan loader.
+// Needs only the Vulkan loader. --profile adds, per size, one step's GPU time by kernel
+// (a timestamp after every dispatch; vk/profile.h): calls, ms and share of the step.
 //
 //   bench_objective [--sizes 256,512] [--repeat N] [--device NAME|INDEX] [--no-torch] [--torch-device cpu|cuda]
+//                   [--profile]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,7 +28,9 @@ namespace {
 
 using namespace nst;
 
-using Options = bench::CommonOptions;
+struct Options : bench::CommonOptions {
+  bool profile = false;
+};
 
 // Multiply-adds counted twice: the convolutions forward and backward (to conv5_1), the
 // Gram matrices and their gradients at the style layers.
@@ -52,16 +56,58 @@ struct Row {
   double torch_ms = -1;
 };
 
+// One size's objective on random images: x, its gradient, the content and style targets.
+struct Step {
+  Step(vk::Context& context, const vgg::Network& network, uint32_t size)
+      : shape{3, size, size},
+        content(context, shape, "content"),
+        style_image(context, shape, "style"),
+        x(context, shape, "x"),
+        grad(context, shape, "gradient"),
+        objective((upload(), network), bench::gatys(), content, {{&style_image, 1.0f}}) {}
+  void upload() {
+    content.upload(bench::random_values(shape.count(), 100.0f, 1));
+    style_image.upload(bench::random_values(shape.count(), 100.0f, 2));
+    x.upload(bench::random_values(shape.count(), 100.0f, 3));
+  }
+  void record(vk::Recorder& rec) { objective.evaluate(rec, x, grad); }
+
+  Shape shape;
+  Tensor content, style_image, x, grad;
+  style::Objective objective;
+};
+
 Row time_size(vk::Context& context, const vgg::Network& network, uint32_t size, int repeat) {
-  const Shape shape{3, size, size};
-  Tensor content(context, shape, "content"), style_image(context, shape, "style"), x(context, shape, "x");
-  content.upload(bench::random_values(shape.count(), 100.0f, 1));
-  style_image.upload(bench::random_values(shape.count(), 100.0f, 2));
-  x.upload(bench::random_values(shape.count(), 100.0f, 3));
-  style::Objective objective(network, bench::gatys(), content, {{&style_image, 1.0f}});
-  Tensor grad(context, shape, "gradient");
-  const double ms = bench::median_ms(context, repeat, [&](vk::Recorder& rec) { objective.evaluate(rec, x, grad); });
+  Step step(context, network, size);
+  const double ms = bench::median_ms(context, repeat, [&](vk::Recorder& rec) { step.record(rec); });
   return {size, ms, step_flops(size) * 1e-9 / (ms * 1e-3), context.allocator().peak_bytes() / 1048576.0};
+}
+
+// One step (after a warm-up) with a timestamp after every dispatch, printed by kernel.
+void print_profile(vk::Context& context, const vgg::Network& network, uint32_t size) {
+  Step step(context, network, size);
+  {
+    vk::Recorder warmup(context);
+    step.record(warmup);
+    warmup.submit();
+  }
+  vk::KernelProfile profile;
+  vk::Recorder rec(context);
+  rec.profile_into(profile);
+  step.record(rec);
+  rec.submit();
+  std::vector<std::pair<std::string, vk::KernelTime>> kernels(profile.kernels.begin(), profile.kernels.end());
+  std::sort(kernels.begin(), kernels.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+  const double total = profile.total_ms();
+  uint64_t calls = 0;
+  for (const auto& entry : kernels) calls += entry.second.calls;
+  std::printf("profile at %u: %.2f ms in %llu dispatches and copies%s\n", size, total,
+              static_cast<unsigned long long>(calls), profile.untimed ? " (some untimed)" : "");
+  std::printf("  %-22s %7s %10s %7s\n", "kernel", "calls", "ms", "share");
+  for (const auto& [name, time] : kernels) {
+    std::printf("  %-22s %7llu %10.3f %6.1f%%\n", name.c_str(), static_cast<unsigned long long>(time.calls), time.ms,
+                100.0 * time.ms / total);
+  }
 }
 
 void time_torch(std::vector<Row>& rows, int repeat, const std::string& device) {
@@ -81,9 +127,11 @@ void time_torch(std::vector<Row>& rows, int repeat, const std::string& device) {
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
-    if (!bench::parse_common(argc, argv, i, options)) {
+    if (std::string(argv[i]) == "--profile") {
+      options.profile = true;
+    } else if (!bench::parse_common(argc, argv, i, options)) {
       throw std::runtime_error(std::string("unknown argument ") + argv[i] + "\nusage: bench_objective " +
-                               bench::kCommonUsage);
+                               bench::kCommonUsage + " [--profile]");
     }
   }
   return options;
@@ -109,6 +157,10 @@ int main(int argc, char** argv) {
       std::printf("%6u %12.2f %10.1f %12.1f", r.size, r.ms, r.gflops, r.peak_mib);
       if (r.torch_ms >= 0) std::printf(" %14.2f %14.2f", r.torch_ms, r.torch_ms / r.ms);
       std::printf("\n");
+    }
+    if (options.profile) {
+      vgg::Network network(context, bench::random_vgg19(), vgg::Pooling::max);
+      for (uint32_t size : options.sizes) print_profile(context, network, size);
     }
     return 0;
   } catch (const std::exception& e) {

@@ -120,6 +120,36 @@ TEST_F(Runtime, DependentDispatchesInOneSubmissionSeeEachOthersWrites) {
   }
 }
 
+// The profile charges every dispatch, copy and fill to its kernel, across a flush too; the
+// recorder's own timestamps are left alone.
+TEST_F(Runtime, ProfileCountsEveryKernelAcrossFlushes) {
+  const Shape shape{2, 9, 7};
+  Tensor a = make_tensor(ctx(), shape, random_values(shape.count(), 3));
+  Tensor b(ctx(), shape, "b");
+  vk::KernelProfile profile;
+  vk::Recorder rec(ctx());
+  rec.profile_into(profile);
+  rec.timestamp("start");
+  for (int i = 0; i < 3; ++i) ops::relu(rec, a, b);
+  rec.flush();
+  rec.fill(b.span(), 0);
+  rec.copy(a.span(), b.span());
+  ops::relu(rec, a, b);
+  rec.timestamp("end");
+  rec.submit();
+  if (!ctx().limits().timestamps) {
+    EXPECT_TRUE(profile.kernels.empty()) << "nothing to time without timestamps";
+    return;
+  }
+  ASSERT_EQ(profile.kernels.size(), 3u);
+  EXPECT_EQ(profile.kernels.at("relu").calls, 4u);
+  EXPECT_EQ(profile.kernels.at("fill").calls, 1u);
+  EXPECT_EQ(profile.kernels.at("copy").calls, 1u);
+  EXPECT_EQ(profile.untimed, 0u);
+  EXPECT_GE(profile.total_ms(), 0.0);
+  EXPECT_EQ(rec.timings().size(), 1u) << "the recorder's own timestamps are apart from the profile";
+}
+
 TEST_F(Runtime, MismatchedShapesAreRefusedBeforeRecording) {
   Tensor a(ctx(), Shape{1, 2, 3}, "a");
   Tensor b(ctx(), Shape{1, 3, 2}, "b");

@@ -9,6 +9,7 @@ namespace nst::vk {
 namespace {
 
 constexpr uint32_t kMaxTimestamps = 512;
+constexpr uint32_t kProfileQueries = 16384;  // per command buffer: a tiled step flushes between tiles
 
 bool contains(const std::vector<VkBuffer>& set, VkBuffer buffer) {
   return std::find(set.begin(), set.end(), buffer) != set.end();
@@ -19,6 +20,22 @@ VkFormat texel_format(BindingKind kind) {
 }
 
 VkDeviceSize texel_bytes(BindingKind kind) { return kind == BindingKind::texel_rgba32f ? 16 : 4; }
+
+// The times between consecutive timestamps 0 … count−1 of `pool`, in ms.
+std::vector<double> intervals_ms(const Context& context, VkQueryPool pool, size_t count) {
+  std::vector<uint64_t> ticks(count);
+  check(vkGetQueryPoolResults(context.device(), pool, 0, static_cast<uint32_t>(count), count * sizeof(uint64_t),
+                              ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+        "reading timestamps");
+  const double ms_per_tick = context.limits().timestamp_period_ns * 1e-6;
+  const uint32_t bits = context.limits().timestamp_bits;
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;  // counters wrap at `bits`
+  std::vector<double> intervals;
+  for (size_t i = 1; i < count; ++i) {
+    intervals.push_back(static_cast<double>((ticks[i] - ticks[i - 1]) & mask) * ms_per_tick);
+  }
+  return intervals;
+}
 
 }  // namespace
 
@@ -35,6 +52,7 @@ void Recorder::begin() {
   begin_info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   begin_info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
   check(vkBeginCommandBuffer(commands_, &begin_info), "beginning a command buffer");
+  if (profile_ != nullptr) start_profile_segment();  // after a flush
 }
 
 Recorder::~Recorder() {
@@ -137,6 +155,7 @@ void Recorder::dispatch(const Shader& shader, const Specialization& spec, std::i
                                  static_cast<uint32_t>(writes.size()), writes.data());
   if (push_bytes) vkCmdPushConstants(commands_, pipeline.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes, push);
   vkCmdDispatch(commands_, groups.x, groups.y, groups.z);
+  profile_mark(shader.name);
 }
 
 BufferSpan Recorder::scratch(VkDeviceSize bytes, const std::string& what) {
@@ -149,11 +168,56 @@ void Recorder::copy(const BufferSpan& source, const BufferSpan& destination) {
   before_access({{source.buffer->handle(), Access::read}, {destination.buffer->handle(), Access::write}});
   VkBufferCopy region{source.offset, destination.offset, source.size};
   vkCmdCopyBuffer(commands_, source.buffer->handle(), destination.buffer->handle(), 1, &region);
+  profile_mark("copy");
 }
 
 void Recorder::fill(const BufferSpan& destination, uint32_t word) {
   before_access({{destination.buffer->handle(), Access::write}});
   vkCmdFillBuffer(commands_, destination.buffer->handle(), destination.offset, destination.size, word);
+  profile_mark("fill");
+}
+
+void Recorder::profile_into(KernelProfile& profile) {
+  profile_ = &profile;
+  start_profile_segment();
+}
+
+// A reset pool and the start mark at the head of this command buffer's profiled work.
+void Recorder::start_profile_segment() {
+  if (!context_.limits().timestamps) return;
+  if (!profile_queries_) {
+    VkQueryPoolCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    info.queryCount = kProfileQueries;
+    VkQueryPool pool = VK_NULL_HANDLE;
+    check(vkCreateQueryPool(context_.device(), &info, nullptr, &pool), "creating the profile's query pool");
+    profile_queries_ = UniqueQueryPool(context_.device(), pool);
+  }
+  vkCmdResetQueryPool(commands_, profile_queries_.get(), 0, kProfileQueries);
+  vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, profile_queries_.get(), 0);
+  profile_labels_.assign(1, "start");
+}
+
+void Recorder::profile_mark(const char* kernel) {
+  if (profile_ == nullptr || profile_labels_.empty()) return;  // not profiling, or no timestamps
+  if (profile_labels_.size() == kProfileQueries) {
+    ++profile_->untimed;
+    return;
+  }
+  vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, profile_queries_.get(),
+                      static_cast<uint32_t>(profile_labels_.size()));
+  profile_labels_.push_back(kernel);
+}
+
+void Recorder::gather_profile() {
+  if (profile_ == nullptr || profile_labels_.size() < 2) {
+    profile_labels_.clear();
+    return;
+  }
+  const std::vector<double> ms = intervals_ms(context_, profile_queries_.get(), profile_labels_.size());
+  for (size_t i = 0; i < ms.size(); ++i) profile_->add(profile_labels_[i + 1], ms[i]);
+  profile_labels_.clear();
 }
 
 void Recorder::upload(const BufferSpan& destination, const void* data, size_t bytes) {
@@ -198,17 +262,8 @@ void Recorder::timestamp(const std::string& label) {
 std::vector<Timing> Recorder::timings() const {
   std::vector<Timing> result;
   if (!submitted_ || labels_.size() < 2) return result;
-  std::vector<uint64_t> ticks(labels_.size());
-  check(vkGetQueryPoolResults(context_.device(), queries_.get(), 0, static_cast<uint32_t>(ticks.size()),
-                              ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
-                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
-        "reading timestamps");
-  const double ms_per_tick = context_.limits().timestamp_period_ns * 1e-6;
-  const uint32_t bits = context_.limits().timestamp_bits;
-  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;  // counters wrap at `bits`
-  for (size_t i = 1; i < ticks.size(); ++i) {
-    result.push_back({labels_[i], static_cast<double>((ticks[i] - ticks[i - 1]) & mask) * ms_per_tick});
-  }
+  const std::vector<double> ms = intervals_ms(context_, queries_.get(), labels_.size());
+  for (size_t i = 0; i < ms.size(); ++i) result.push_back({labels_[i + 1], ms[i]});
   return result;
 }
 
@@ -242,6 +297,7 @@ void Recorder::end_and_submit() {
   }
   check(vkEndCommandBuffer(commands_), "ending a command buffer");
   context_.submit_and_wait(commands_);
+  gather_profile();
 }
 
 }  // namespace nst::vk

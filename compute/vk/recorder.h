@@ -13,6 +13,7 @@
 #include "vk/handle.h"
 #include "vk/memory.h"
 #include "vk/pipeline.h"
+#include "vk/profile.h"
 
 namespace nst::vk {
 
@@ -65,6 +66,10 @@ class Recorder {
   void timestamp(const std::string& label);
   std::vector<Timing> timings() const;
 
+  // From now on, a timestamp after every dispatch, copy and fill, their times added to
+  // `profile` by kernel at each flush and submit (nothing on a device without timestamps).
+  void profile_into(KernelProfile& profile);
+
   // Ends recording, submits, waits. A recorder is submitted once.
   void submit();
   // Submits what is recorded so far, waits, and goes on recording into a new command
@@ -78,6 +83,9 @@ class Recorder {
   void end_and_submit();
   void before_access(const std::vector<std::pair<VkBuffer, Access>>& accesses);
   void check_span(const Shader& shader, size_t binding, const BufferSpan& span) const;
+  void start_profile_segment();
+  void profile_mark(const char* kernel);
+  void gather_profile();
 
   Context& context_;
   VkCommandBuffer commands_ = VK_NULL_HANDLE;
@@ -88,6 +96,9 @@ class Recorder {
   std::vector<const Buffer*> downloads_;
   UniqueQueryPool queries_;
   std::vector<std::string> labels_;
+  KernelProfile* profile_ = nullptr;
+  UniqueQueryPool profile_queries_;
+  std::vector<const char*> profile_labels_;  // since the command buffer began; [0] the start
 };
 
 }  // namespace nst::vk
