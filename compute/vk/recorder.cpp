@@ -21,6 +21,16 @@ VkFormat texel_format(BindingKind kind) {
 
 VkDeviceSize texel_bytes(BindingKind kind) { return kind == BindingKind::texel_rgba32f ? 16 : 4; }
 
+UniqueQueryPool timestamp_pool(const Context& context, uint32_t count) {
+  VkQueryPoolCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+  info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+  info.queryCount = count;
+  VkQueryPool pool = VK_NULL_HANDLE;
+  check(vkCreateQueryPool(context.device(), &info, nullptr, &pool), "creating a timestamp query pool");
+  return UniqueQueryPool(context.device(), pool);
+}
+
 // The times between consecutive timestamps 0 … count−1 of `pool`, in ms.
 std::vector<double> intervals_ms(const Context& context, VkQueryPool pool, size_t count) {
   std::vector<uint64_t> ticks(count);
@@ -185,15 +195,7 @@ void Recorder::profile_into(KernelProfile& profile) {
 // A reset pool and the start mark at the head of this command buffer's profiled work.
 void Recorder::start_profile_segment() {
   if (!context_.limits().timestamps) return;
-  if (!profile_queries_) {
-    VkQueryPoolCreateInfo info{};
-    info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
-    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    info.queryCount = kProfileQueries;
-    VkQueryPool pool = VK_NULL_HANDLE;
-    check(vkCreateQueryPool(context_.device(), &info, nullptr, &pool), "creating the profile's query pool");
-    profile_queries_ = UniqueQueryPool(context_.device(), pool);
-  }
+  if (!profile_queries_) profile_queries_ = timestamp_pool(context_, kProfileQueries);
   vkCmdResetQueryPool(commands_, profile_queries_.get(), 0, kProfileQueries);
   vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, profile_queries_.get(), 0);
   profile_labels_.assign(1, "start");
@@ -244,14 +246,8 @@ void Recorder::read(size_t download, void* data, size_t bytes) const {
 void Recorder::timestamp(const std::string& label) {
   if (!context_.limits().timestamps) return;  // timings() will then be empty
   if (!queries_) {
-    VkQueryPoolCreateInfo info{};
-    info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
-    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
-    info.queryCount = kMaxTimestamps;
-    VkQueryPool pool = VK_NULL_HANDLE;
-    check(vkCreateQueryPool(context_.device(), &info, nullptr, &pool), "creating a timestamp query pool");
-    queries_ = UniqueQueryPool(context_.device(), pool);
-    vkCmdResetQueryPool(commands_, pool, 0, kMaxTimestamps);
+    queries_ = timestamp_pool(context_, kMaxTimestamps);
+    vkCmdResetQueryPool(commands_, queries_.get(), 0, kMaxTimestamps);
   }
   if (labels_.size() == kMaxTimestamps) throw Error("more than 512 timestamps in one recorder");
   vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, queries_.get(),
