@@ -56,20 +56,21 @@ struct Row {
   double torch_ms = -1;
 };
 
+Tensor random_image(vk::Context& context, const Shape& shape, const char* name, uint32_t seed) {
+  Tensor image(context, shape, name);
+  image.upload(bench::random_values(shape.count(), 100.0f, seed));
+  return image;
+}
+
 // One size's objective on random images: x, its gradient, the content and style targets.
 struct Step {
   Step(vk::Context& context, const vgg::Network& network, uint32_t size)
       : shape{3, size, size},
-        content(context, shape, "content"),
-        style_image(context, shape, "style"),
-        x(context, shape, "x"),
+        content(random_image(context, shape, "content", 1)),
+        style_image(random_image(context, shape, "style", 2)),
+        x(random_image(context, shape, "x", 3)),
         grad(context, shape, "gradient"),
-        objective((upload(), network), bench::gatys(), content, {{&style_image, 1.0f}}) {}
-  void upload() {
-    content.upload(bench::random_values(shape.count(), 100.0f, 1));
-    style_image.upload(bench::random_values(shape.count(), 100.0f, 2));
-    x.upload(bench::random_values(shape.count(), 100.0f, 3));
-  }
+        objective(network, bench::gatys(), content, {{&style_image, 1.0f}}) {}
   void record(vk::Recorder& rec) { objective.evaluate(rec, x, grad); }
 
   Shape shape;
@@ -86,11 +87,7 @@ Row time_size(vk::Context& context, const vgg::Network& network, uint32_t size, 
 // One step (after a warm-up) with a timestamp after every dispatch, printed by kernel.
 void print_profile(vk::Context& context, const vgg::Network& network, uint32_t size) {
   Step step(context, network, size);
-  {
-    vk::Recorder warmup(context);
-    step.record(warmup);
-    warmup.submit();
-  }
+  bench::warm_up(context, [&](vk::Recorder& rec) { step.record(rec); });
   vk::KernelProfile profile;
   vk::Recorder rec(context);
   rec.profile_into(profile);

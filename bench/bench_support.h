@@ -61,15 +61,18 @@ inline double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// Median GPU time of `repeat` recordings of `record` in one submission, after a warm-up
-// submission (which also pays for pipeline compilation).
+// One submission of `record`, which also pays for pipeline compilation.
+template <typename Record>
+void warm_up(vk::Context& context, Record record) {
+  vk::Recorder warmup(context);
+  record(warmup);
+  warmup.submit();
+}
+
+// Median GPU time of `repeat` recordings of `record` in one submission, after a warm-up.
 template <typename Record>
 double median_ms(vk::Context& context, int repeat, Record record) {
-  {
-    vk::Recorder warmup(context);
-    record(warmup);
-    warmup.submit();
-  }
+  warm_up(context, record);
   vk::Recorder recorder(context);
   recorder.timestamp("start");
   for (int i = 0; i < repeat; ++i) {

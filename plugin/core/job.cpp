@@ -25,8 +25,7 @@ std::string minutes_and_seconds(double seconds) {
   return out.str();
 }
 
-vgg::WeightFile read_weights_or_explain() {
-  const std::string path = vgg::default_weights_path();
+vgg::WeightFile read_weights_or_explain(const std::string& path) {
   try {
     return vgg::read_weights(path);
   } catch (const std::exception& e) {
@@ -61,7 +60,7 @@ Image style_at_scale(const JobInput& input) {
 
 std::optional<std::string> weights_problem() {
   try {
-    read_weights_or_explain();
+    read_weights_or_explain(vgg::default_weights_path());
     return std::nullopt;
   } catch (const PluginError& e) {
     return e.what();
@@ -105,7 +104,8 @@ std::string run_summary(const JobResult& result) {
 JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel) {
   const Settings& settings = input.settings;
   validate(settings);
-  const vgg::WeightFile weights = read_weights_or_explain();
+  const std::string weights_path = vgg::default_weights_path();
+  const vgg::WeightFile weights = read_weights_or_explain(weights_path);
   const image::Size full = image::size_of(input.content);
 
   style::Request request;
@@ -118,8 +118,8 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   vk::Context context = open_device(settings);
   JobResult job;
   job.device = context.info().name;
-  job.weights_path = vgg::default_weights_path();
-  job.weights_sha256 = file_sha256(job.weights_path);
+  job.weights_path = weights_path;
+  job.weights_sha256 = file_sha256(weights_path);
   try {
     const vgg::Network network(context, weights, pooling(settings));
     for (const auto& layer : request.objective.content_layers) network.require_layer(layer);

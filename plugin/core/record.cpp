@@ -35,17 +35,6 @@ std::string layer_record(const Settings& settings, const std::string& style_laye
   return out.str();
 }
 
-std::map<std::string, std::string> record_fields(const std::string& record) {
-  std::map<std::string, std::string> fields;
-  std::istringstream in(record);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t equals = line.find('=');
-    if (equals != std::string::npos && equals > 0) fields[line.substr(0, equals)] = line.substr(equals + 1);
-  }
-  return fields;
-}
-
 std::string file_sha256(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "";

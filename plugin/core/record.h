@@ -2,9 +2,10 @@
 // The record the filter leaves on its result layer: a parasite (GIMP's per-item metadata,
 // kept in XCF files) holding, as readable "name=value" lines, how the layer was made —
 // the program and version, the style layer's name, the device it ran on (`ran-on`: the
-// `device` setting may say only "Automatic"), the weight file and its SHA-256, what the run did, and every setting under its PDB name (serialise()'s lines,
-// so that parse() reads the settings back and a script can run the same again).
-#include <map>
+// `device` setting may say only "Automatic"), the weight file and its SHA-256, what the
+// run did, and every setting under its PDB name (serialise()'s lines, so that parse()
+// reads the settings back and a script can run the same again; name_values() reads every
+// field).
 #include <string>
 
 #include "plugin/core/job.h"
@@ -15,9 +16,6 @@ namespace nst::plugin {
 inline constexpr const char* kRecordParasite = "neural-style-transfer";
 
 std::string layer_record(const Settings& settings, const std::string& style_layer_name, const JobResult& result);
-
-// Every "name=value" line of a record (the settings among them: parse() takes those).
-std::map<std::string, std::string> record_fields(const std::string& record);
 
 // The SHA-256 of a file, in hexadecimal; empty when it cannot be read.
 std::string file_sha256(const std::string& path);

@@ -193,13 +193,19 @@ std::string serialise(const Settings& settings) {
   return out.str();
 }
 
-Settings parse(const std::string& text) {
-  Settings settings;
+std::map<std::string, std::string> name_values(const std::string& text) {
+  std::map<std::string, std::string> fields;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    const auto equals = line.find('=');
-    if (equals == std::string::npos) continue;
-    const std::string name = line.substr(0, equals), value = line.substr(equals + 1);
+    const size_t equals = line.find('=');
+    if (equals != std::string::npos && equals > 0) fields[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  return fields;
+}
+
+Settings parse(const std::string& text) {
+  Settings settings;
+  for (const auto& [name, value] : name_values(text)) {
     for (const auto& p : parameters()) {
       if (name != p.name || !p.set) continue;
       if (p.kind == Kind::choice || p.kind == Kind::text) {

@@ -3,6 +3,7 @@
 // table that both GIMP adapters register from, build their dialogs from and save last
 // values with). How they map onto the engine: mapping.h.
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -105,5 +106,9 @@ void validate(const Settings& settings);
 // the defaults for them.
 std::string serialise(const Settings& settings);
 Settings parse(const std::string& text);
+
+// The "name=value" lines of `text` by name (serialise()'s format, which the layer's record
+// in record.h extends): lines without '=' or without a name are skipped; a later line wins.
+std::map<std::string, std::string> name_values(const std::string& text);
 
 }  // namespace nst::plugin

@@ -213,7 +213,7 @@ TEST_F(FilterRun, RunsTheJobReportsProgressAndAddsTheResult) {
   EXPECT_EQ(host.calls[1], "new layer 1 (style transfer) 40x30 alpha");
   EXPECT_EQ(host.pixels.at(99).alpha, input.content.alpha);
   // The layer's record: how it was made, and the settings a script can run again.
-  const auto fields = record_fields(host.records.at(99));
+  const auto fields = name_values(host.records.at(99));
   EXPECT_EQ(fields.at("style-layer"), "layer 1");
   EXPECT_EQ(fields.at("weights"), PluginEnvironment::weights_path());
   EXPECT_EQ(fields.at("weights-sha256"), file_sha256(PluginEnvironment::weights_path()));

@@ -33,7 +33,7 @@ TEST(Record, HoldsHowTheLayerWasMadeAndTheSettings) {
   settings.optimizer = "adam";
   settings.style_layers = "relu1_1,relu2_1:0.5";
   const std::string record = layer_record(settings, "Starry night", finished_run());
-  const auto fields = record_fields(record);
+  const auto fields = name_values(record);
   EXPECT_EQ(fields.at("made-by"), std::string("neural-style-transfer ") + NST_VERSION);
   EXPECT_EQ(fields.at("style-layer"), "Starry night");
   EXPECT_EQ(fields.at("ran-on"), "llvmpipe (LLVM 15.0.6, 256 bits)");
@@ -48,13 +48,13 @@ TEST(Record, HoldsHowTheLayerWasMadeAndTheSettings) {
 }
 
 TEST(Record, ALayerNameWithNewlinesStaysOneField) {
-  const auto fields = record_fields(layer_record(Settings(), "two\nlines\r", finished_run()));
+  const auto fields = name_values(layer_record(Settings(), "two\nlines\r", finished_run()));
   EXPECT_EQ(fields.at("style-layer"), "two lines ");
   EXPECT_EQ(fields.count("lines"), 0u);
 }
 
 TEST(Record, FieldsIgnoreLinesWithoutAName) {
-  const auto fields = record_fields("a=1\n=2\nno equals\nb=x=y\n");
+  const auto fields = name_values("a=1\n=2\nno equals\nb=x=y\n");
   EXPECT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields.at("b"), "x=y");
 }
