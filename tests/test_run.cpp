@@ -170,6 +170,35 @@ TEST_F(Run, ScalesRunInTurnAndEndAtTheFullSizeWithALowerLoss) {
   EXPECT_LT(result.end.total, result.start.total / 1.5);
 }
 
+// What a preview shows: after each step, that step's image at its scale's size, and after
+// the last step exactly the run's result (with and without the content's colours).
+TEST_F(Run, EachStepsImageReadsAtItsScalesSizeAndTheLastIsTheResult) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  for (const bool preserve : {false, true}) {
+    auto r = request(style::OptimizerKind::lbfgs, 3);
+    r.content = content_image(48, 40);
+    r.styles = {{style_image(60, 36), 1.0f}};
+    r.options.scales = 2;
+    r.options.preserve_colors = preserve;
+    std::vector<image::Image> images;
+    std::vector<image::Size> sizes;
+    const auto result = style::stylise(network, r, [&](const style::Progress& p) {
+      ASSERT_TRUE(p.image);
+      sizes.push_back(p.size);
+      images.push_back(p.image());
+    }, style::CancelToken());
+    ASSERT_EQ(images.size(), 6u);
+    for (size_t i = 0; i < images.size(); ++i) {
+      const image::Size expected = i < 3 ? image::Size{24, 20} : image::Size{48, 40};
+      EXPECT_EQ(sizes[i], expected) << i;
+      EXPECT_EQ(image::size_of(images[i]), expected) << i;
+      EXPECT_EQ(images[i].rgb.size(), size_t{expected.width} * expected.height * 3) << i;
+    }
+    EXPECT_NE(images[3].rgb, images[5].rgb);  // the picture moves with the steps
+    EXPECT_EQ(images.back().rgb, result.image.rgb) << "preserve_colors " << preserve;
+  }
+}
+
 TEST(WorkingSizeSchedule, DoublesFromTheWorkingSizeUpToTheFullSize) {
   using S = image::Size;
   // 1000×600 at 256: 256×154, doubled once (512×307), then the full size (a second doubling

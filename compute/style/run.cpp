@@ -27,18 +27,19 @@ constexpr double kSmallestSide = 16.0;
 constexpr double kLastDoubling = 0.8;
 
 
-// The result as RGB; with preserve_colors, with the content's chroma (on the device).
-Image to_rgb(vk::Context& context, const Tensor& net, const Request& request) {
+// `net` as RGB; with `colours` (the content in network space, at net's size), with the
+// content's chroma (ops::preserve_colors), all on the device.
+Image to_rgb(vk::Context& context, const Tensor& net, const Tensor* colours) {
   const Shape interleaved{net.shape().h, net.shape().w, 3};
   Tensor rgb(context, interleaved, "result rgb");
   vk::Recorder rec(context);
   ops::net_to_rgb(rec, net, rgb);
-  if (!request.options.preserve_colors) {
+  if (!colours) {
     rec.submit();
     return {net.shape().w, net.shape().h, rgb.download(), {}};
   }
   Tensor content(context, interleaved, "content rgb");
-  content.upload(request.content.rgb);
+  ops::net_to_rgb(rec, *colours, content);
   Tensor preserved(context, interleaved, "result rgb, content colours");
   ops::preserve_colors(rec, rgb, content, preserved);
   rec.submit();
@@ -192,7 +193,7 @@ class TileReporter {
     if (cancel_.cancelled()) throw Cancelled();
     if (!progress_ || !reporting_) return;
     progress_({clock_.step() + 1, at_.total_steps, at_.scale, at_.scales, loss_, clock_.elapsed(), clock_.remaining(), done,
-               total});
+               total, at_.size, {}});
   }
 
  private:
@@ -231,7 +232,7 @@ bool optimise(Objective& objective, Tensor& x, const RunOptions& options, uint32
     if (!progress) continue;
     const LossTerms loss = objective.losses();
     tiles.step_ended(loss);
-    progress({clock.step(), at.total_steps, at.scale, at.scales, loss, clock.elapsed(), clock.remaining()});
+    progress({clock.step(), at.total_steps, at.scale, at.scales, loss, clock.elapsed(), clock.remaining(), 0, 0, at.size, {}});
   }
   return cancel.cancelled() ? stop() : true;
 }
@@ -335,9 +336,15 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
                                             available_bytes(context, options.memory_limit_bytes));
       const ScalePosition position{k + 1, scales, sizes[k], steps[k], result.steps};
       TileReporter tiles(position, clock, progress, cancel);
+      const Tensor* colours = options.preserve_colors ? &at.content : nullptr;
+      const ProgressCallback with_image = progress ? ProgressCallback([&](const Progress& step) {
+        Progress shown = step;
+        shown.image = [&] { return to_rgb(context, scaled, colours); };
+        progress(shown);
+      }) : ProgressCallback();
       Objective objective(network, request.objective, at.content, style_tensors(at.styles, request),
                           {options.tile_side ? options.tile_side : budget.tile_side, std::ref(tiles)});
-      const bool finished = optimise(objective, scaled, options, budget.lbfgs_history, position, clock, tiles, progress, cancel);
+      const bool finished = optimise(objective, scaled, options, budget.lbfgs_history, position, clock, tiles, with_image, cancel);
       x = std::move(scaled);
       result.optimised = sizes[k];
       result.tiles = objective.plan();
@@ -357,7 +364,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
     }
   }
   if (!(result.optimised == sizes.back())) x = resized(x, sizes.back(), "image enlarged");
-  result.image = to_rgb(context, x, request);
+  result.image = to_rgb(context, x, options.preserve_colors ? &content : nullptr);
   result.seconds = clock.elapsed();
   result.peak_device_bytes = context.allocator().peak_bytes();
   return result;

@@ -94,6 +94,12 @@ struct Progress {
   // Within a tiled step: `step` is still in progress, `tile` of `tiles` tile passes are
   // done and `loss` is the last step's. 0 after a step.
   uint32_t tile = 0, tiles = 0;
+  image::Size size;  // the image's size at this scale
+  // After a step (not in tile reports): the image this step reached, at `size`, as RGB
+  // (with the content's colours where RunOptions::preserve_colors asks), read from the
+  // device when called. Valid only during the callback; a preview calls it, a run that
+  // only shows a bar does not pay for it.
+  std::function<image::Image()> image;
   // The share of the run done, tiles counted.
   double fraction() const {
     const double within = tiles ? double(tile) / tiles : 1.0;
