@@ -101,7 +101,8 @@ std::string run_summary(const JobResult& result) {
   return out.str();
 }
 
-JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel) {
+JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel,
+                        const std::function<void(const std::string&)>& opened) {
   const Settings& settings = input.settings;
   validate(settings);
   const std::string weights_path = vgg::default_weights_path();
@@ -118,6 +119,7 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   vk::Context context = open_device(settings);
   JobResult job;
   job.device = context.info().name;
+  if (opened) opened(job.device);
   job.weights_path = weights_path;
   job.weights_sha256 = file_sha256(weights_path);
   try {
@@ -140,13 +142,23 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   return job;
 }
 
-BackgroundJob::BackgroundJob(JobInput input) : input_(std::move(input)) {
+BackgroundJob::BackgroundJob(JobInput input, style::ProgressCallback observe)
+    : input_(std::move(input)), observe_(std::move(observe)) {
   thread_ = std::thread([this] {
     try {
-      JobResult result = stylise_layer(input_, [this](const style::Progress& p) {
+      const auto report = [this](const style::Progress& p) {
+        {
+          const std::lock_guard<std::mutex> lock(mutex_);
+          progress_ = p;
+          progress_->image = nullptr;  // valid only during the report
+        }
+        if (observe_) observe_(p);
+      };
+      const auto opened = [this](const std::string& device) {
         const std::lock_guard<std::mutex> lock(mutex_);
-        progress_ = p;
-      }, cancel_);
+        device_ = device;
+      };
+      JobResult result = stylise_layer(input_, report, cancel_, opened);
       const std::lock_guard<std::mutex> lock(mutex_);
       result_ = std::move(result);
     } catch (...) {
@@ -165,6 +177,11 @@ BackgroundJob::~BackgroundJob() {
 std::optional<style::Progress> BackgroundJob::progress() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   return progress_;
+}
+
+std::string BackgroundJob::device() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return device_;
 }
 
 JobResult BackgroundJob::result() {

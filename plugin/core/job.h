@@ -54,19 +54,24 @@ std::string run_summary(const JobResult& result);
 
 // The whole run on the calling thread. Every failure the user can act on (settings,
 // weights, driver, a size the device cannot hold) is a PluginError with a message for
-// them; cancelling throws style::Cancelled. The inputs are only read.
-JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel);
+// them; cancelling throws style::Cancelled. The inputs are only read. `opened` gets the
+// device's name as soon as it is open (before the weights are uploaded and the first step).
+JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& progress, const style::CancelToken& cancel,
+                        const std::function<void(const std::string&)>& opened = {});
 
 // stylise_layer on a worker thread, polled from the host's main loop.
 class BackgroundJob {
  public:
-  explicit BackgroundJob(JobInput input);  // starts the run
+  // Starts the run; `observe` (if any) also gets every progress report, on the worker
+  // thread (where Progress::image may be called).
+  explicit BackgroundJob(JobInput input, style::ProgressCallback observe = {});
   ~BackgroundJob();                        // cancels it and waits for the thread
   BackgroundJob(const BackgroundJob&) = delete;
   BackgroundJob& operator=(const BackgroundJob&) = delete;
 
   bool done() const { return done_; }
   std::optional<style::Progress> progress() const;  // the latest step's, if any yet
+  std::string device() const;                        // the device's name, once open
   void cancel() { cancel_.cancel(); }
   bool cancelled() const { return cancel_.cancelled(); }
   // After done(): the result, or the run's exception rethrown.
@@ -74,9 +79,11 @@ class BackgroundJob {
 
  private:
   JobInput input_;
+  style::ProgressCallback observe_;
   style::CancelToken cancel_;
   mutable std::mutex mutex_;
   std::optional<style::Progress> progress_;
+  std::string device_;
   std::optional<JobResult> result_;
   std::exception_ptr error_;
   std::atomic<bool> done_{false};

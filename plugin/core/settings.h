@@ -55,6 +55,7 @@ struct Settings {
   int scales = 1;                      // coarse-to-fine scales up to the working size
   std::string device;                  // Vulkan device: name substring or index; empty: best
   int memory_limit = 0;                // MiB of device memory the run may hold; 0: the device's budget
+  bool operator==(const Settings&) const = default;
 };
 
 // One PDB parameter after run-mode, image and drawable, in registration order. Numbers,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "image/gegl_session.h"
@@ -117,6 +119,17 @@ inline Image style_image(uint32_t w, uint32_t h) {
     }
   }
   return image;
+}
+
+// Polls `condition` every 10 ms for at most `limit`; whether it became true.
+template <typename F>
+bool eventually(F&& condition, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 inline JobInput job_input(uint32_t width, uint32_t height, int steps, bool with_alpha = false) {

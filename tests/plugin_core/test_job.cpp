@@ -22,6 +22,7 @@ namespace nst::plugin {
 namespace {
 
 using test_support::contains;
+using test_support::eventually;
 using test_support::job_input;
 using test_support::plugin_error;
 using test_support::PluginEnvironment;
@@ -142,17 +143,6 @@ TEST_F(Job, CancelledBeforeTheFirstStepThrowsCancelled) {
   style::CancelToken cancel;
   cancel.cancel();
   EXPECT_THROW(stylise_layer(job_input(40, 30, 3), nullptr, cancel), style::Cancelled);
-}
-
-// Polls `condition` every 10 ms for at most `limit`; whether it became true.
-template <typename F>
-bool eventually(F&& condition, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
 }
 
 TEST_F(Job, BackgroundJobCancels) {
