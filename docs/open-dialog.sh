@@ -6,9 +6,18 @@
 # open_dialog BUILD VERSION WORK "W H" scales the image to W×H first. The style layer is
 # hidden (the filter reads it all the same), so that the window shows the photograph and
 # then the new layer.
+# GIMP 2.10 only: with PHOTO and STYLE_PHOTO set (image files), the image is PHOTO with
+# STYLE_PHOTO as the style layer instead.
 # close_dialog stops what open_dialog started.
 open_dialog() {
   local build=$1 version=$2 work=$3 size=${4:-1920 1080}
+  local photo=${PHOTO:-/usr/share/gimp/2.0/images/gimp-splash.png}
+  local style_layer='(car (gimp-layer-new img 1920 1080 RGB-IMAGE "Leopard pattern" 100 LAYER-MODE-NORMAL))'
+  local fill_style='(gimp-context-set-pattern "Leopard") (gimp-drawable-fill style FILL-PATTERN)'
+  if [ -n "${STYLE_PHOTO:-}" ]; then
+    style_layer='(car (gimp-file-load-layer RUN-NONINTERACTIVE img "'"$STYLE_PHOTO"'"))'
+    fill_style=''
+  fi
   display=:$((90 + RANDOM % 100))
   mkdir -p "$work/profile/plug-ins"
   if [ "$build" != installed ]; then
@@ -38,14 +47,13 @@ open_dialog() {
   else
     export GIMP2_DIRECTORY=$work/profile
     gimp -n -f -s -b '
-(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "/usr/share/gimp/2.0/images/gimp-splash.png" "splash")))
+(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE "'"$photo"'" "photo")))
        (content (car (gimp-image-get-active-layer img)))
-       (style (car (gimp-layer-new img 1920 1080 RGB-IMAGE "Leopard pattern" 100 LAYER-MODE-NORMAL))))
+       (style '"$style_layer"'))
   (gimp-image-insert-layer img style 0 -1)
   (gimp-image-scale img '"$size"')
   (gimp-item-set-visible style FALSE)
-  (gimp-context-set-pattern "Leopard")
-  (gimp-drawable-fill style FILL-PATTERN)
+  '"$fill_style"'
   (gimp-image-set-active-layer img content)
   (gimp-display-new img)
   (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))' \

@@ -177,7 +177,8 @@ RunEstimate estimate_run(const Settings& settings, image::Size full, const StepT
 
 std::string estimate_text(const RunEstimate& estimate, const std::string& device) {
   std::string text = "About " + rounded_duration(estimate.seconds);
-  if (!device.empty()) text += " on " + device;
+  // "llvmpipe (LLVM 15.0.6, 256 bits)": the name without the driver's details in brackets.
+  if (!device.empty()) text += " on " + device.substr(0, device.find(" ("));
   return text + " (" + count(estimate.sizes, "size", "sizes") + ", " + count(estimate.steps, "step", "steps") + ")";
 }
 

@@ -30,6 +30,8 @@ inline constexpr int kPreviewSteps = 40;
 inline constexpr double kPreviewDebounceSeconds = 0.6;
 // The preview's picture is read back at most this often.
 inline constexpr double kPreviewPictureSeconds = 0.5;
+// The dialog's check box (no mnemonic: every letter of "preview" is taken, settings.h).
+inline constexpr const char* kPreviewLabel = "Live preview";
 
 // The preview's run: `content` and `style` as the layers are (any size), shrunk here, and
 // the user's settings with the preview's schedule (2 scales, kPreviewSteps at most) and
@@ -67,8 +69,8 @@ struct RunEstimate {
 };
 RunEstimate estimate_run(const Settings& settings, image::Size full, const StepTimeModel& times);
 
-// "About 3 min on llvmpipe (2 sizes, 250 steps)"; "About 40 s (1 size, 200 steps)"
-// without a device name.
+// "About 3 min on llvmpipe (2 sizes, 250 steps)" (the device's name up to any bracketed
+// details); "About 40 s (1 size, 200 steps)" without a device name.
 std::string estimate_text(const RunEstimate& estimate, const std::string& device);
 
 // What the preview is computed for: the dialog's settings and style layer.

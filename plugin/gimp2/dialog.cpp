@@ -11,6 +11,7 @@
 #include "plugin/core/filter.h"
 #include "plugin/core/job.h"
 #include "plugin/gtk/download_panel.h"
+#include "plugin/gtk/preview_panel.h"
 
 namespace nst::plugin::gimp2 {
 namespace {
@@ -170,7 +171,8 @@ GtkWidget* add_problem(GtkWidget* box, const std::string& problem) {
 
 }  // namespace
 
-bool run_dialog(gint32 content, DialogChoice& choice) {
+bool run_dialog(const Host& host, DialogChoice& choice) {
+  const gint32 content = host.content();
   gimp_ui_init(kPluginBinary, FALSE);
   GtkWidget* dialog = gimp_dialog_new("Neural Style Transfer", kPluginBinary, nullptr, GtkDialogFlags(0),
                                       gimp_standard_help_func, kProcedureName, "_Cancel", GTK_RESPONSE_CANCEL, "_OK",
@@ -196,6 +198,17 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
       gtk_box_pack_start(GTK_BOX(box), download->widget(), FALSE, FALSE, 0);
     }
   }
+  std::unique_ptr<PreviewPanel> preview;  // destroyed (its run stopped) before the dialog
+  if (problem.empty()) {
+    const auto current = [&readers, &choice] {
+      PreviewChoice now{choice.settings, choice.style};
+      for (const Reader& read : readers) read(now.settings);  // the style chooser's sets choice.style
+      now.style = choice.style;
+      return now;
+    };
+    preview = std::make_unique<PreviewPanel>(content, current, [&host](ItemId layer) { return host.read(layer); });
+    gtk_box_pack_start(GTK_BOX(box), preview->widget(), FALSE, FALSE, 0);
+  }
   gtk_box_pack_start(GTK_BOX(box), main_rows.table(), FALSE, FALSE, 0);
   GtkWidget* expander = gtk_expander_new_with_mnemonic(kAdvancedLabel);
   gtk_container_add(GTK_CONTAINER(expander), advanced_rows.table());
@@ -207,6 +220,7 @@ bool run_dialog(gint32 content, DialogChoice& choice) {
   if (ok) {
     for (const Reader& read : readers) read(choice.settings);
   }
+  preview.reset();
   download.reset();
   gtk_widget_destroy(dialog);
   return ok;

@@ -4,6 +4,7 @@
 // device chooser, and the advanced settings folded away.
 #include <libgimp/gimp.h>
 
+#include "plugin/core/filter.h"
 #include "plugin/core/settings.h"
 
 namespace nst::plugin::gimp2 {
@@ -13,9 +14,10 @@ struct DialogChoice {
   gint32 style = -1;
 };
 
-// Shows the dialog for stylising `content`, starting from `choice` (its style: the one to
-// propose). Returns false when the user cancels. When no weights are installed, the dialog says so and
+// Shows the dialog for stylising the host's content layer, starting from `choice` (its
+// style: the one to propose), with a live preview (plugin/gtk/preview_panel.h). Returns
+// false when the user cancels. When no weights are installed, the dialog says so and
 // offers their download (plugin/gtk/download_panel.h); OK waits until they are in place.
-bool run_dialog(gint32 content, DialogChoice& choice);
+bool run_dialog(const Host& host, DialogChoice& choice);
 
 }  // namespace nst::plugin::gimp2

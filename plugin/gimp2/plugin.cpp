@@ -143,7 +143,7 @@ void run(const gchar*, gint count, const GimpParam* param, gint* return_count, G
       const LastValues last = load_last_values();
       choice.settings = last.settings;
       choice.style = style_for_run(*host, false, last.style).value_or(-1);
-      if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(content, choice)) {
+      if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(*host, choice)) {
         returned.values[0].data.d_status = GIMP_PDB_CANCEL;
         return;
       }

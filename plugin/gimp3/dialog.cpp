@@ -8,6 +8,7 @@
 
 #include "plugin/core/job.h"
 #include "plugin/gtk/download_panel.h"
+#include "plugin/gtk/preview_panel.h"
 
 namespace nst::plugin::gimp3 {
 namespace {
@@ -79,7 +80,8 @@ const char* advanced_expander(GimpProcedureDialog* dialog) {
 
 }  // namespace
 
-bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
+bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const Host& host,
+                const std::function<PreviewChoice()>& current) {
   gimp_ui_init(kPluginBinary);
   GtkWidget* widget = gimp_procedure_dialog_new(procedure, config, "Neural Style Transfer");
   auto* dialog = GIMP_PROCEDURE_DIALOG(widget);
@@ -121,8 +123,16 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config) {
   gimp_procedure_dialog_fill_list(dialog, list);
   g_list_free(list);
   gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
+  std::unique_ptr<PreviewPanel> preview;  // destroyed (its run stopped) before the dialog
+  if (problem.empty()) {
+    preview = std::make_unique<PreviewPanel>(host.content(), current, [&host](ItemId layer) { return host.read(layer); });
+    GtkWidget* content_area = gtk_dialog_get_content_area(GTK_DIALOG(dialog));
+    gtk_box_pack_start(GTK_BOX(content_area), preview->widget(), FALSE, FALSE, 0);
+    gtk_box_reorder_child(GTK_BOX(content_area), preview->widget(), 0);  // above the settings
+  }
 
   const bool ok = gimp_procedure_dialog_run(dialog);
+  preview.reset();
   download.reset();
   gtk_widget_destroy(widget);
   return ok;

@@ -106,7 +106,8 @@ GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image
     const std::unique_ptr<Host> host = make_host(image, drawables[0]);
     const std::optional<ItemId> style = style_for_run(*host, mode == GIMP_RUN_NONINTERACTIVE, style_in(config));
     if (style) g_object_set(config, kStyleParameter, gimp_item_get_by_id(*style), nullptr);
-    if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, config)) {
+    const auto current = [config] { return PreviewChoice{settings_from(config), style_in(config).value_or(-1)}; };
+    if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, config, *host, current)) {
       return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
     }
     const std::optional<ItemId> chosen = style_in(config);

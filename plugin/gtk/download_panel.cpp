@@ -3,29 +3,22 @@
 #include <string>
 
 #include "plugin/core/settings.h"
+#include "plugin/gtk/widgets.h"
 
 namespace nst::plugin {
 namespace {
-
-GtkWidget* box(bool vertical) {
-#if GTK_CHECK_VERSION(3, 0, 0)
-  return gtk_box_new(vertical ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL, 6);
-#else
-  return vertical ? gtk_vbox_new(FALSE, 6) : gtk_hbox_new(FALSE, 6);
-#endif
-}
 
 std::string percent(double fraction) { return std::to_string(static_cast<int>(fraction * 100)) + " %"; }
 
 }  // namespace
 
 DownloadPanel::DownloadPanel(std::function<void()> installed)
-    : box_(box(true)),
+    : box_(new_box(true)),
       button_(gtk_button_new_with_mnemonic(kDownloadLabel)),
       bar_(gtk_progress_bar_new()),
-      status_(gtk_label_new(nullptr)),
+      status_(new_text_label(460)),
       installed_(std::move(installed)) {
-  GtkWidget* row = box(false);
+  GtkWidget* row = new_box(false);
   gtk_box_pack_start(GTK_BOX(row), button_, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(row), bar_, TRUE, TRUE, 0);
 #if GTK_CHECK_VERSION(3, 0, 0)
@@ -34,14 +27,7 @@ DownloadPanel::DownloadPanel(std::function<void()> installed)
   gtk_widget_set_tooltip_text(button_,
                               "Downloads Keras' VGG-19 weights with nst-fetch-weights, checks their MD5 and installs "
                               "them; a stopped download resumes where it stopped");
-  gtk_label_set_line_wrap(GTK_LABEL(status_), TRUE);
   gtk_label_set_selectable(GTK_LABEL(status_), TRUE);
-#if GTK_CHECK_VERSION(3, 0, 0)
-  gtk_label_set_xalign(GTK_LABEL(status_), 0.0);
-#else
-  gtk_misc_set_alignment(GTK_MISC(status_), 0.0, 0.5);
-#endif
-  gtk_widget_set_size_request(status_, 460, -1);
   gtk_box_pack_start(GTK_BOX(box_), row, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(box_), status_, FALSE, FALSE, 0);
   g_signal_connect(button_, "clicked", G_CALLBACK(on_clicked), this);

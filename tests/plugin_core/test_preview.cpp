@@ -77,7 +77,8 @@ TEST(RunEstimate, AddsEachSizesStepsAndTargetsFromTheModel) {
 }
 
 TEST(RunEstimate, ReadsAsAUserWouldSayIt) {
-  EXPECT_EQ(estimate_text({180, 2, 250}, "llvmpipe"), "About 3 min on llvmpipe (2 sizes, 250 steps)");
+  EXPECT_EQ(estimate_text({180, 2, 250}, "llvmpipe (LLVM 15.0.6, 256 bits)"),
+            "About 3 min on llvmpipe (2 sizes, 250 steps)");
   EXPECT_EQ(estimate_text({41, 1, 200}, ""), "About 40 s (1 size, 200 steps)");
   EXPECT_EQ(estimate_text({1, 1, 1}, "GPU"), "About 5 s on GPU (1 size, 1 step)");
   EXPECT_EQ(estimate_text({4800, 3, 300}, "x"), "About 1 h 20 min on x (3 sizes, 300 steps)");

@@ -1,0 +1,122 @@
+#include "plugin/gtk/preview_panel.h"
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "image/files.h"
+#include "plugin/gtk/widgets.h"
+
+namespace nst::plugin {
+namespace {
+
+// How often the dialog's choice is compared and the run followed.
+constexpr guint kTickMilliseconds = 150;
+
+double now_seconds() { return double(g_get_monotonic_time()) / G_USEC_PER_SEC; }
+
+uint32_t longest_side(const Image& image) { return std::max(image.width, image.height); }
+
+std::vector<guchar> bytes_of(const Image& image) {
+  std::vector<guchar> bytes(image.rgb.size());
+  std::transform(image.rgb.begin(), image.rgb.end(), bytes.begin(),
+                 [](float v) { return static_cast<guchar>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255)); });
+  return bytes;
+}
+
+}  // namespace
+
+PreviewPanel::PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read)
+    : read_(std::move(read)),
+      current_(std::move(current)),
+      box_(new_box(true)),
+      area_(gimp_preview_area_new()),
+      toggle_(gtk_check_button_new_with_label(kPreviewLabel)),
+      status_(new_text_label(kPreviewLongestSide)),
+      estimate_(new_text_label(kPreviewLongestSide)),
+      opened_at_(now_seconds()),
+      scheduler_([this](const PreviewChoice& choice) { return start(choice); }) {
+  const Image layer = read_(content);
+  full_ = image::size_of(layer);
+  content_ = preview_input(layer, Image{1, 1, {0, 0, 0}, {}}, Settings()).content;
+  picture_ = content_;  // the photo itself until the first step
+  gtk_widget_set_size_request(area_, static_cast<gint>(content_.width), static_cast<gint>(content_.height));
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(toggle_), TRUE);
+  gtk_widget_set_tooltip_text(toggle_,
+                              "Stylises a small copy of the layer as you change the settings, and measures the "
+                              "device's speed for the run's estimated time. Nothing in the image changes until OK.");
+  GtkWidget* frame = gtk_frame_new(nullptr);
+  gtk_frame_set_shadow_type(GTK_FRAME(frame), GTK_SHADOW_IN);
+  gtk_container_add(GTK_CONTAINER(frame), area_);
+  gtk_box_pack_start(GTK_BOX(box_), centred(frame), FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(box_), toggle_, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(box_), status_, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(box_), estimate_, FALSE, FALSE, 0);
+  gtk_widget_show_all(box_);
+  timer_ = g_timeout_add(kTickMilliseconds, on_tick, this);
+}
+
+PreviewPanel::~PreviewPanel() {
+  g_source_remove(timer_);
+  scheduler_.close();
+}
+
+gboolean PreviewPanel::on_tick(gpointer self) {
+  // GLib's C code calls this: nothing may be thrown across it.
+  try {
+    static_cast<PreviewPanel*>(self)->tick();
+  } catch (const std::exception& e) {
+    gtk_label_set_text(GTK_LABEL(static_cast<PreviewPanel*>(self)->status_), e.what());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void PreviewPanel::tick() {
+  const PreviewChoice choice = current_();
+  const bool enabled = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(toggle_));
+  scheduler_.update(choice, enabled, now_seconds());
+  if (std::optional<Image> picture = scheduler_.take_picture()) {
+    picture_ = longest_side(*picture) == longest_side(content_) ? std::move(*picture)
+                                                                 : image::resize_longest_side(*picture, longest_side(content_));
+    if (!stylised_shown_) {
+      // G_MESSAGES_DEBUG=all shows it: the figure README § Live preview reports.
+      g_debug("preview: first stylised picture %.1f s after the dialog opened", now_seconds() - opened_at_);
+      stylised_shown_ = true;
+    }
+  }
+  draw();
+  gtk_label_set_text(GTK_LABEL(status_), scheduler_.status().c_str());
+  const std::string estimate = scheduler_.step_times().ready()
+                                   ? estimate_text(estimate_run(choice.settings, full_, scheduler_.step_times()), scheduler_.device())
+                                   : "The run's time: known after the preview's first steps";
+  gtk_label_set_text(GTK_LABEL(estimate_), estimate.c_str());
+}
+
+std::unique_ptr<PreviewWork> PreviewPanel::start(const PreviewChoice& choice) {
+  return start_preview_job(preview_input(content_, style_layer(choice.style), choice.settings));
+}
+
+const Image& PreviewPanel::style_layer(ItemId style) {
+  if (style_id_ != style) {
+    // A copy no larger than the largest style scale needs; a layer of any size is read once.
+    style_ = preview_input(content_, read_(style), Settings()).style;
+    style_id_ = style;
+  }
+  return style_;
+}
+
+// Into the area once it has its size (GimpPreviewArea drops what comes before).
+void PreviewPanel::draw() {
+  if (!picture_ || !gtk_widget_get_mapped(area_)) return;
+  const std::vector<guchar> bytes = bytes_of(*picture_);
+  gimp_preview_area_draw(GIMP_PREVIEW_AREA(area_), 0, 0, static_cast<gint>(picture_->width),
+                         static_cast<gint>(picture_->height), GIMP_RGB_IMAGE, bytes.data(),
+                         static_cast<gint>(picture_->width * 3));
+  picture_.reset();
+}
+
+}  // namespace nst::plugin

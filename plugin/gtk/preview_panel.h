@@ -1,0 +1,58 @@
+#pragma once
+// The live preview in the dialogs of both GIMPs: plugin/core's PreviewScheduler shown in a
+// GimpPreviewArea, with an on/off check box, the preview's status and the full run's
+// estimated time. A timer polls the dialog's current choice (so that every control, the
+// generated ones of GIMP 3 too, restarts the preview without a signal of its own). The
+// same source is compiled against GTK 2 (GIMP 2.10) and GTK 3 (GIMP 3).
+#include <gtk/gtk.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "plugin/core/filter.h"
+#include "plugin/core/preview.h"
+
+namespace nst::plugin {
+
+class PreviewPanel {
+ public:
+  using CurrentChoice = std::function<PreviewChoice()>;  // the dialog's settings and style layer now
+  using ReadLayer = std::function<Image(ItemId)>;        // a layer's pixels (Host::read)
+
+  // Reads `content` once (and each style layer chosen, once) on this, the host's thread;
+  // nothing is ever written.
+  PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read);
+  // Removes the timer, then stops the preview (waiting for the step in flight).
+  ~PreviewPanel();
+  PreviewPanel(const PreviewPanel&) = delete;
+  PreviewPanel& operator=(const PreviewPanel&) = delete;
+
+  GtkWidget* widget() const { return box_; }
+
+ private:
+  static gboolean on_tick(gpointer self);
+  void tick();
+  std::unique_ptr<PreviewWork> start(const PreviewChoice& choice);
+  const Image& style_layer(ItemId style);
+  void draw();
+
+  ReadLayer read_;
+  CurrentChoice current_;
+  Image content_;      // shrunk to the preview's size
+  image::Size full_;   // the layer's own size, for the estimate
+  std::optional<ItemId> style_id_;
+  Image style_;        // the last style layer read, shrunk
+  std::optional<Image> picture_;  // at the preview's size, not yet drawn
+  GtkWidget* box_;
+  GtkWidget* area_;
+  GtkWidget* toggle_;
+  GtkWidget* status_;
+  GtkWidget* estimate_;
+  guint timer_ = 0;
+  double opened_at_;          // for the time to the first stylised picture
+  bool stylised_shown_ = false;
+  PreviewScheduler scheduler_;  // last: closed (its runs stopped) first
+};
+
+}  // namespace nst::plugin
