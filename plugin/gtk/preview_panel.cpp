@@ -94,6 +94,12 @@ void PreviewPanel::tick() {
                                    ? estimate_text(estimate_run(choice.settings, full_, scheduler_.step_times()), scheduler_.device())
                                    : "The run's time: known after the preview's first steps";
   gtk_label_set_text(GTK_LABEL(estimate_), estimate.c_str());
+  if (was_running_ && !scheduler_.running() && scheduler_.step_times().ready()) {
+    // For docs/estimate-check.sh, which compares it with the run's own time.
+    g_debug("preview: done; estimate %s = %.0f s", estimate.c_str(),
+            estimate_run(choice.settings, full_, scheduler_.step_times()).seconds);
+  }
+  was_running_ = scheduler_.running();
 }
 
 std::unique_ptr<PreviewWork> PreviewPanel::start(const PreviewChoice& choice) {

@@ -52,6 +52,7 @@ class PreviewPanel {
   guint timer_ = 0;
   double opened_at_;          // for the time to the first stylised picture
   bool stylised_shown_ = false;
+  bool was_running_ = false;  // for the log line at the end of each preview run
   PreviewScheduler scheduler_;  // last: closed (its runs stopped) first
 };
 
