@@ -23,7 +23,9 @@ xdotool type "$steps"
 xdotool key --clearmodifiers alt+k ctrl+a
 xdotool type "$working"
 xdotool key Tab
-# The preview restarts with the typed settings; its end logs the estimate for them.
+# The preview restarts with the typed settings; the end of that run logs the estimate for
+# them. The run cut short by the typing logs one too, within its step in flight: let it.
+sleep 3
 before=$(grep -c 'preview: done' "$work/gimp.log" || true)
 timeout 300 sh -c "until [ \$(grep -c 'preview: done' '$work/gimp.log') -gt $before ]; do sleep 0.5; done"
 estimate=$(grep 'preview: done' "$work/gimp.log" | tail -1 | sed 's/.*estimate //')
