@@ -18,11 +18,7 @@ start_session
 
 export G_MESSAGES_DEBUG=all PHOTO=$images/tuebingen.jpg STYLE_PHOTO=$images/starry_night.jpg
 open_dialog "$build" 2 "$work" "$size"
-xdotool windowactivate --sync "$window" key --clearmodifiers alt+t ctrl+a
-xdotool type "$steps"
-xdotool key --clearmodifiers alt+k ctrl+a
-xdotool type "$working"
-xdotool key Tab
+type_steps_and_size "$steps" "$working"
 # The preview restarts with the typed settings; the end of that run logs the estimate for
 # them. The run cut short by the typing logs one too, within its step in flight: let it.
 sleep 3

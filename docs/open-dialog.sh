@@ -65,16 +65,22 @@ open_dialog() {
   sleep 3                # let it draw
 }
 
-# run_from_dialog STEPS SIZE [PICTURE]: types the steps and working size into the open
-# dialog (their mnemonics, Alt+T and Alt+K), optionally pictures it, presses OK (Alt+O) and
-# waits until the image window's title counts three layers (GIMP 2.10's default title);
-# sets `image_window`.
-run_from_dialog() {
+# type_steps_and_size STEPS SIZE: types them into the open dialog through their
+# mnemonics, Alt+T and Alt+K, and leaves the last field with Tab.
+type_steps_and_size() {
   xdotool windowactivate --sync "$window" key --clearmodifiers alt+t ctrl+a
   xdotool type "$1"
   xdotool key --clearmodifiers alt+k ctrl+a
   xdotool type "$2"
   xdotool key Tab
+}
+
+# run_from_dialog STEPS SIZE [PICTURE]: types the steps and working size into the open
+# dialog, optionally pictures it, presses OK (Alt+O) and
+# waits until the image window's title counts three layers (GIMP 2.10's default title);
+# sets `image_window`.
+run_from_dialog() {
+  type_steps_and_size "$1" "$2"
   sleep 1
   [ -z "${3:-}" ] || import -window "$window" "$3"
   xdotool key --clearmodifiers alt+o

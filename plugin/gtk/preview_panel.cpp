@@ -90,16 +90,22 @@ void PreviewPanel::tick() {
   }
   draw();
   gtk_label_set_text(GTK_LABEL(status_), scheduler_.status().c_str());
-  const std::string estimate = scheduler_.step_times().ready()
-                                   ? estimate_text(estimate_run(choice.settings, full_, scheduler_.step_times()), scheduler_.device())
-                                   : "The run's time: known after the preview's first steps";
-  gtk_label_set_text(GTK_LABEL(estimate_), estimate.c_str());
-  if (was_running_ && !scheduler_.running() && scheduler_.step_times().ready()) {
-    // For docs/estimate-check.sh, which compares it with the run's own time.
-    g_debug("preview: done; estimate %s = %.0f s", estimate.c_str(),
-            estimate_run(choice.settings, full_, scheduler_.step_times()).seconds);
-  }
+  show_estimate(choice.settings);
+}
+
+// Logged too at the end of each preview run, for docs/estimate-check.sh, which compares
+// it with the run's own time.
+void PreviewPanel::show_estimate(const Settings& settings) {
+  const bool run_ended = was_running_ && !scheduler_.running();
   was_running_ = scheduler_.running();
+  if (!scheduler_.step_times().ready()) {
+    gtk_label_set_text(GTK_LABEL(estimate_), "The run's time: known after the preview's first steps");
+    return;
+  }
+  const RunEstimate estimate = estimate_run(settings, full_, scheduler_.step_times());
+  const std::string text = estimate_text(estimate, scheduler_.device());
+  gtk_label_set_text(GTK_LABEL(estimate_), text.c_str());
+  if (run_ended) g_debug("preview: done; estimate %s = %.0f s", text.c_str(), estimate.seconds);
 }
 
 std::unique_ptr<PreviewWork> PreviewPanel::start(const PreviewChoice& choice) {

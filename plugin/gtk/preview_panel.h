@@ -36,6 +36,7 @@ class PreviewPanel {
   std::unique_ptr<PreviewWork> start(const PreviewChoice& choice);
   const Image& style_layer(ItemId style);
   void draw();
+  void show_estimate(const Settings& settings);
 
   ReadLayer read_;
   CurrentChoice current_;
@@ -52,7 +53,7 @@ class PreviewPanel {
   guint timer_ = 0;
   double opened_at_;          // for the time to the first stylised picture
   bool stylised_shown_ = false;
-  bool was_running_ = false;  // for the log line at the end of each preview run
+  bool was_running_ = false;  // at the last tick: for the log line at each run's end
   PreviewScheduler scheduler_;  // last: closed (its runs stopped) first
 };
 
