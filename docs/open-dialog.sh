@@ -7,7 +7,8 @@
 # hidden (the filter reads it all the same), so that the window shows the photograph and
 # then the new layer.
 # GIMP 2.10 only: with PHOTO and STYLE_PHOTO set (image files), the image is PHOTO with
-# STYLE_PHOTO as the style layer instead.
+# STYLE_PHOTO as the style layer instead; with SECOND_STYLE_PHOTO too, that is a further
+# (hidden) layer at the bottom, which the dialog does not propose by itself.
 # close_dialog stops what open_dialog started.
 open_dialog() {
   local build=$1 version=$2 work=$3 size=${4:-1920 1080}
@@ -17,6 +18,13 @@ open_dialog() {
   if [ -n "${STYLE_PHOTO:-}" ]; then
     style_layer='(car (gimp-file-load-layer RUN-NONINTERACTIVE img "'"$STYLE_PHOTO"'"))'
     fill_style=''
+  fi
+  local second_style=''
+  if [ -n "${SECOND_STYLE_PHOTO:-}" ]; then
+    second_style='(let ((second (car (gimp-file-load-layer RUN-NONINTERACTIVE img "'"$SECOND_STYLE_PHOTO"'"))))
+    (gimp-image-insert-layer img second 0 2)
+    (gimp-layer-scale second '"$size"' FALSE)
+    (gimp-item-set-visible second FALSE))'
   fi
   display=:$((90 + RANDOM % 100))
   mkdir -p "$work/profile/plug-ins"
@@ -54,6 +62,7 @@ open_dialog() {
   (gimp-image-scale img '"$size"')
   (gimp-item-set-visible style FALSE)
   '"$fill_style"'
+  '"$second_style"'
   (gimp-image-set-active-layer img content)
   (gimp-display-new img)
   (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))' \

@@ -114,6 +114,18 @@ def call(mode, image, content, style, **overrides):
             f"#:style-drawable {style} {named})")
 
 
+def blend_call(mode, image, content, style, style_2, weight_2, style_3="-1", weight_3="1.0", **overrides):
+    """call()'s with further style layers (-1: none): GIMP 2.10's second procedure, whose
+    arguments end with them; on GIMP 3 the same procedure with its trailing arguments."""
+    if VERSION == "2":
+        return call(mode, image, content, style, **overrides).replace(
+            "(plug-in-neural-style-transfer ", "(plug-in-neural-style-transfer-blend ", 1)[:-1] + \
+            f" {style_2} {weight_2} {style_3} {weight_3})"
+    third = "" if style_3 == "-1" else f" #:style-drawable-3 {style_3} #:style-weight-3 {weight_3}"
+    return call(mode, image, content, style, **overrides)[:-1] + \
+        f" #:style-drawable-2 {style_2} #:style-weight-2 {weight_2}{third})"
+
+
 def png_pixels(path):
     """The decompressed image data of a PNG (its metadata, which holds times, left out)."""
     data, at, idat = pathlib.Path(path).read_bytes(), 8, b""
@@ -230,6 +242,48 @@ class PluginBatch(unittest.TestCase):
         self.assertEqual(fields["working-size"], "64")
         self.assertEqual(fields["optimizer"], "lbfgs")
         self.assertIn("llvmpipe", fields["ran-on"])
+
+    def test_two_style_layers_blend_their_colours(self):
+        # The photo with the painting and Kandinsky coloured red as styles (the painting's
+        # blues and the red far apart): alone, then blended evenly. The blend's mean colour
+        # lies between the two single-style results', and its record names both layers. The
+        # first signature's call (call()) is the single-style one.
+        record = self.dir / "blend-record.txt"
+        kandinsky = SHARED / "images" / "kandinsky_composition_7.jpg"
+        facts, output = self.gimp(f"""
+{self.scene(64, 48, 64, 48)}
+  (let* ((second (add-layer-from img "{kandinsky}" 64 48))
+         (red (gimp-drawable-colorize-hsl second 0 90 0))
+         (first-only {guarded(call("RUN-NONINTERACTIVE", "img", "content", "style", steps=30, style_strength=90))})
+         (second-only {guarded(call("RUN-NONINTERACTIVE", "img", "content", "second", steps=30, style_strength=90))})
+         (blend {guarded(blend_call("RUN-NONINTERACTIVE", "img", "content", "style", "second", "1.0", steps=30,
+                                          style_strength=90))}))
+    (fact "first" (colour first-only))
+    (fact "second" (colour second-only))
+    (fact "red" (colour second))
+    (fact "blend" (colour blend))
+    (fact "blend-name" (car (gimp-item-get-name blend)))
+    (save-record blend "{record}")
+    (fact "layers" (layer-count img))
+    (fact "weighed-out" {guarded(blend_call("RUN-NONINTERACTIVE", "img", "content", "style", "content", "0.0",
+                                            steps=1))} (layer-count img))
+    (fact "refused" {guarded(blend_call("RUN-NONINTERACTIVE", "img", "content", "style", "content", "1.0",
+                                        steps=1))} (layer-count img))))""")
+        self.assertEqual(facts.get("layers"), "6", output)
+        first, second, blend = (self.floats(facts[k]) for k in ("first", "second", "blend"))
+        along = [b - a for a, b in zip(first, second)]
+        t = sum((x - a) * d for x, a, d in zip(blend, first, along)) / sum(d * d for d in along)
+        self.assertTrue(0.1 < t < 0.9, f"the blend's colour is {t:.2f} of the way from one style's to the other's: {facts}")
+        self.assertEqual(facts["blend-name"], "starry_night.jpg + kandinsky_composition_7.jpg (style transfer)")
+        fields = dict(line.split("=", 1) for line in record.read_text().rstrip("\0").splitlines() if "=" in line)
+        self.assertEqual(fields["style-layer"], "starry_night.jpg")
+        self.assertEqual(fields["style-layer-2"], "kandinsky_composition_7.jpg")
+        self.assertEqual(fields["style-weight-2"], "1")
+        # A further layer weighed out is not used (the content may then be named); one used
+        # must not be the content.
+        self.assertEqual(facts["weighed-out"].split()[1], "7", output)
+        self.assertEqual(facts["refused"], "failed 7", output)
+        self.assertIn("Style 2 (style-drawable-2) is the content layer", output)
 
     def test_bad_calls_return_an_error_and_leave_the_image_alone(self):
         # GIMP 3 checks the declared arguments itself: a number out of range is its error,

@@ -30,18 +30,32 @@ JobResult run_job(Host& host, JobInput input) {
 
 }  // namespace
 
-void check_layers(const Host& host, ItemId style) {
+std::vector<BlendedStyle> blended_styles(const StyleLayers& styles, const Settings& settings) {
+  std::vector<BlendedStyle> blend{{0, styles[0], 1.0}};
+  for (size_t i = 0; i < std::size(kBlendParameters); ++i) {
+    const double weight = std::get<double>(parameter(kBlendParameters[i].weight).get(settings));
+    if (styles[i + 1] != kNoLayer && weight > 0) blend.push_back({i + 1, styles[i + 1], weight});
+  }
+  return blend;
+}
+
+void check_layers(const Host& host, const StyleLayers& styles, const Settings& settings) {
   if (!host.is_layer(host.content())) {
     throw PluginError("The content must be a layer of an open image (not a channel or a mask).");
   }
   if (host.image_is_indexed()) {
     throw PluginError("Indexed images cannot be stylised: convert the image to RGB or Grayscale first (Image ▸ Mode).");
   }
-  if (!host.is_drawable(style)) {
-    throw PluginError("The style layer does not exist (any more): pick a layer of an open image as the style.");
-  }
-  if (style == host.content()) {
-    throw PluginError("The style layer is the content layer: pick another layer as the style.");
+  for (const BlendedStyle& style : blended_styles(styles, settings)) {
+    const std::string which = style.slot == 0 ? std::string("The style layer")
+                                              : "Style " + std::to_string(style.slot + 1) + " (" +
+                                                    kBlendParameters[style.slot - 1].layer + ")";
+    if (!host.is_drawable(style.layer)) {
+      throw PluginError(which + " does not exist (any more): pick a layer of an open image as the style.");
+    }
+    if (style.layer == host.content()) {
+      throw PluginError(which + " is the content layer: pick another layer as the style.");
+    }
   }
 }
 
@@ -57,6 +71,17 @@ std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId
 
 std::optional<ItemId> style_for_run(const Host& host, bool non_interactive, std::optional<ItemId> given) {
   return non_interactive ? given : default_style_layer(host, given);
+}
+
+StyleLayers styles_for_run(const Host& host, bool non_interactive, const StyleLayers& given) {
+  StyleLayers styles = given;
+  const std::optional<ItemId> first = given[0] == kNoLayer ? std::nullopt : std::optional<ItemId>(given[0]);
+  styles[0] = style_for_run(host, non_interactive, first).value_or(kNoLayer);
+  if (non_interactive) return styles;
+  for (size_t i = 1; i < styles.size(); ++i) {
+    if (styles[i] == host.content() || !host.is_drawable(styles[i])) styles[i] = kNoLayer;
+  }
+  return styles;
 }
 
 DeviceChoices device_choices(const std::string& device) {
@@ -83,20 +108,32 @@ int random_seed() {
   return std::uniform_int_distribution<int>(static_cast<int>(seed.min), static_cast<int>(seed.max))(entropy);
 }
 
-ItemId run_filter(Host& host, ItemId style, const Settings& settings) {
-  check_layers(host, style);
+ItemId run_filter(Host& host, const StyleLayers& styles, const Settings& settings) {
+  check_layers(host, styles, settings);
   validate(settings);
-  const std::string style_name = host.name(style);
-  JobResult result = run_job(host, {host.read(host.content()), host.read(style), settings});
+  JobInput input{host.read(host.content()), {}, settings};
+  std::vector<std::string> names(kStyleLayers);  // by slot; empty: not blended
+  for (const BlendedStyle& style : blended_styles(styles, settings)) {
+    input.styles.push_back({host.read(style.layer), style.weight});
+    names[style.slot] = host.name(style.layer);
+  }
+  JobResult result = run_job(host, std::move(input));
   std::fprintf(stderr, "%s\n", run_summary(result).c_str());
-  return add_result_layer(host, result.image, style_name, layer_record(settings, style_name, result));
+  return add_result_layer(host, result.image, names, layer_record(settings, names, result));
 }
 
-std::string result_layer_name(const std::string& style_layer_name) { return style_layer_name + " (style transfer)"; }
+std::string result_layer_name(const std::vector<std::string>& style_layer_names) {
+  std::string name;
+  for (const std::string& style : style_layer_names) {
+    if (!style.empty()) name += (name.empty() ? "" : " + ") + style;
+  }
+  return name + " (style transfer)";
+}
 
-ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name, const std::string& record) {
+ItemId add_result_layer(Host& host, const Image& result, const std::vector<std::string>& style_names,
+                        const std::string& record) {
   const UndoGroup undo(host);
-  const ItemId layer = host.new_layer(result_layer_name(style_name), result.width, result.height, !result.alpha.empty());
+  const ItemId layer = host.new_layer(result_layer_name(style_names), result.width, result.height, !result.alpha.empty());
   try {
     host.insert_above_content(layer);
     host.set_offsets(layer, host.offsets(host.content()));

@@ -4,6 +4,7 @@
 // goes (a new layer right above the content, named after the style, at the content's
 // offsets, with its alpha, a mask from the selection, one undo step). Each adapter
 // implements Host with one GIMP call per member; nothing here knows a GIMP version.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,12 +54,28 @@ class Host {
   virtual void progress(double fraction, const std::string& text) = 0;
 };
 
-// The new layer's name: "<style layer> (style transfer)".
-std::string result_layer_name(const std::string& style_layer_name);
+// The style layers of a call: the first, then kBlendParameters' (kNoLayer: none).
+inline constexpr ItemId kNoLayer = -1;
+using StyleLayers = std::array<ItemId, kStyleLayers>;
+inline constexpr StyleLayers kNoStyleLayers = {kNoLayer, kNoLayer, kNoLayer};
 
-// Throws PluginError unless the content is a layer of an RGB or grey image and `style`
-// another existing drawable.
-void check_layers(const Host& host, ItemId style);
+// The layers a run blends, with their weights: the first at 1, then each further layer
+// that is set and weighs more than 0 (Settings::style_weight_2, _3).
+struct BlendedStyle {
+  size_t slot;  // in StyleLayers
+  ItemId layer;
+  double weight;
+  bool operator==(const BlendedStyle&) const = default;
+};
+std::vector<BlendedStyle> blended_styles(const StyleLayers& styles, const Settings& settings);
+
+// The new layer's name from the style layers' names by slot (empty: not blended): "<style
+// layer> (style transfer)", "<first> + <second> (style transfer)" for a blend.
+std::string result_layer_name(const std::vector<std::string>& style_layer_names);
+
+// Throws PluginError unless the content is a layer of an RGB or grey image and each
+// blended style layer another existing drawable (the message says which one).
+void check_layers(const Host& host, const StyleLayers& styles, const Settings& settings);
 
 // The style layer to propose: `last` while it exists and is not the content, else the
 // top-most other layer of the image that is not a group (a group may hold the content),
@@ -69,6 +86,9 @@ std::optional<ItemId> default_style_layer(const Host& host, std::optional<ItemId
 // last values, which GIMP 3 cannot keep a drawable in) `given` while usable, else
 // default_style_layer's.
 std::optional<ItemId> style_for_run(const Host& host, bool non_interactive, std::optional<ItemId> given);
+// The same for every style layer: the first by style_for_run; a further one as given in a
+// non-interactive call, else kept while usable and not the content, else none.
+StyleLayers styles_for_run(const Host& host, bool non_interactive, const StyleLayers& given);
 
 // The Vulkan device chooser both dialogs show: "Automatic" then each device, the entry
 // matching the `device` setting (index) active, else Automatic; `problem` says why no
@@ -91,10 +111,11 @@ int random_seed();
 // The whole filter: checks, the run on a worker thread with progress reported through
 // the host (stylise_layer reads and checks the weights there, once), then the result layer. Returns the new layer. Throws PluginError (nothing
 // changed) for anything the user can act on.
-ItemId run_filter(Host& host, ItemId style, const Settings& settings);
+ItemId run_filter(Host& host, const StyleLayers& styles, const Settings& settings);
 
 // The result layer's rules (run_filter's last part), with `record` (record.h) attached. A
 // failure half-way discards the layer, so that the image is as it was.
-ItemId add_result_layer(Host& host, const Image& result, const std::string& style_name, const std::string& record);
+ItemId add_result_layer(Host& host, const Image& result, const std::vector<std::string>& style_names,
+                        const std::string& record);
 
 }  // namespace nst::plugin

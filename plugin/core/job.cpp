@@ -48,10 +48,10 @@ vk::Context open_device(const Settings& settings) {
 
 // The style at the size that matches the content's full size: its longest side
 // style-scale times the content's. The engine shrinks both together at coarser scales.
-Image style_at_scale(const JobInput& input) {
+Image style_at_scale(const JobInput& input, const Image& layer) {
   const uint32_t longest = std::max(input.content.width, input.content.height);
   const auto side = static_cast<uint32_t>(std::max(16L, std::lround(longest * input.settings.style_scale)));
-  Image style = image::resize_longest_side(input.style, side);
+  Image style = image::resize_longest_side(layer, side);
   style.alpha.clear();  // the style's colours are what count, not its coverage
   return style;
 }
@@ -112,7 +112,10 @@ JobResult stylise_layer(const JobInput& input, const style::ProgressCallback& pr
   style::Request request;
   request.content = input.content;
   request.content.alpha.clear();  // the engine ignores it; the result takes it back
-  request.styles = {{style_at_scale(input), 1.0f}};
+  if (input.styles.empty()) throw PluginError("No style layer given: pick a layer of an open image as the style.");
+  for (const StyleInput& style : input.styles) {
+    request.styles.push_back({style_at_scale(input, style.image), static_cast<float>(style.weight)});
+  }
   request.objective = objective_spec(settings, weights);
   request.options = run_options(settings, full);
 

@@ -30,9 +30,16 @@ std::vector<std::string> device_descriptions();
 // "Step 37 of 260 (size 2 of 3), about 2 min 10 s left"
 std::string progress_text(const style::Progress& progress);
 
+// A style layer at its own size and its weight in the blend (the engine normalises the
+// weights to sum 1).
+struct StyleInput {
+  Image image;
+  double weight = 1;
+};
+
 struct JobInput {
-  Image content;  // the content layer at its full size, with its alpha (if any)
-  Image style;    // the style layer at its own size
+  Image content;                  // the content layer at its full size, with its alpha (if any)
+  std::vector<StyleInput> styles;  // one or more (filter.h: blended_styles)
   Settings settings;
 };
 

@@ -110,14 +110,18 @@ class PreviewJob final : public PreviewWork {
 
 }  // namespace
 
-JobInput preview_input(const Image& content, const Image& style, const Settings& settings) {
-  JobInput input;
-  input.content = shrunk(content, kPreviewLongestSide);
-  input.content.alpha.clear();
+Image preview_style(const Image& style) {
   // stylise_layer resizes the style to style-scale times the content; shrinking it first
   // to what the largest style scale needs spares resampling the whole layer.
   const double largest_style_scale = parameter("style-scale").max;
-  input.style = shrunk(style, static_cast<uint32_t>(kPreviewLongestSide * largest_style_scale));
+  return shrunk(style, static_cast<uint32_t>(kPreviewLongestSide * largest_style_scale));
+}
+
+JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings) {
+  JobInput input;
+  input.content = shrunk(content, kPreviewLongestSide);
+  input.content.alpha.clear();
+  for (const StyleInput& style : styles) input.styles.push_back({preview_style(style.image), style.weight});
   input.settings = settings;
   input.settings.working_size = static_cast<int>(kPreviewLongestSide);  // the content's size, or more for a small layer
   input.settings.scales = 2;

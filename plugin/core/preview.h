@@ -33,11 +33,13 @@ inline constexpr double kPreviewPictureSeconds = 0.5;
 // The dialog's check box (no mnemonic: every letter of "preview" is taken, settings.h).
 inline constexpr const char* kPreviewLabel = "Live preview";
 
-// The preview's run: `content` and `style` as the layers are (any size), shrunk here, and
+// The preview's run: `content` and `styles` as the layers are (any size), shrunk here, and
 // the user's settings with the preview's schedule (2 scales, kPreviewSteps at most) and
 // no memory limit. The strength means the same at every size (mapping.h), so the picture
 // shows the full run's balance of style and content.
-JobInput preview_input(const Image& content, const Image& style, const Settings& settings);
+JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings);
+// A style layer shrunk to what the largest style scale needs at the preview's size.
+Image preview_style(const Image& style);
 
 // Seconds per step as a function of the image's pixels, from the steps a run reports:
 // t(p) = fixed + per_pixel × p, fitted to the mean step time at its two largest sizes
@@ -73,10 +75,10 @@ RunEstimate estimate_run(const Settings& settings, image::Size full, const StepT
 // details); "About 40 s (1 size, 200 steps)" without a device name.
 std::string estimate_text(const RunEstimate& estimate, const std::string& device);
 
-// What the preview is computed for: the dialog's settings and style layer.
+// What the preview is computed for: the dialog's settings and style layers.
 struct PreviewChoice {
   Settings settings;
-  ItemId style = -1;
+  StyleLayers styles = kNoStyleLayers;
   bool operator==(const PreviewChoice&) const = default;
 };
 

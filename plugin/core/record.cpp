@@ -21,11 +21,17 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-std::string layer_record(const Settings& settings, const std::string& style_layer_name, const JobResult& result) {
+std::string layer_record(const Settings& settings, const std::vector<std::string>& style_layer_names,
+                         const JobResult& result) {
   std::ostringstream out;
-  out << "made-by=" << kPluginBinary << " " << NST_VERSION << "\n"
-      << "style-layer=" << one_line(style_layer_name) << "\n"
-      << "ran-on=" << one_line(result.device) << "\n"
+  out << "made-by=" << kPluginBinary << " " << NST_VERSION << "\n";
+  for (size_t slot = 0; slot < style_layer_names.size(); ++slot) {
+    if (style_layer_names[slot].empty()) continue;
+    out << "style-layer";
+    if (slot > 0) out << "-" << slot + 1;
+    out << "=" << one_line(style_layer_names[slot]) << "\n";
+  }
+  out << "ran-on=" << one_line(result.device) << "\n"
       << "weights=" << one_line(result.weights_path) << "\n"
       << "weights-sha256=" << result.weights_sha256 << "\n"
       << "optimised-size=" << image::describe(result.optimised) << "\n"

@@ -52,8 +52,33 @@ Parameter shown_as(Widget widget, Parameter parameter) {
   return parameter;
 }
 
+// What the dialog and the PDB say of kBlendParameters' layers and weights.
+struct BlendText {
+  const char* layer_label;
+  const char* layer_help;
+  const char* weight_label;
+  const char* weight_help;
+};
+constexpr BlendText kBlendTexts[std::size(kBlendParameters)] = {
+    {"Style _2", "A second style layer blended with the first (any layer of any open image); none: the first style alone",
+     "Weight of style 2", "Weight of the second style layer in the blend, the first style layer's being 1 (0: left out)"},
+    {"Style _3", "A third style layer blended with the others (any layer of any open image); none: no third style",
+     "Weight of style 3", "Weight of the third style layer in the blend, the first style layer's being 1 (0: left out)"},
+};
+
+// The `index`th further style layer (held by the adapters, as the first is) and its weight.
+template <auto Weight>
+void add_blend(std::vector<Parameter>& table, size_t index) {
+  const BlendParameter& names = kBlendParameters[index];
+  const BlendText& text = kBlendTexts[index];
+  table.push_back({names.layer, text.layer_label, text.layer_help, Kind::layer, 0, 0, 0, {}, {}, false, nullptr,
+                   nullptr, Widget::style_with_weight});
+  table.push_back(shown_as(Widget::in_style_row, number<Weight>(names.weight, text.weight_label, text.weight_help,
+                                                                Kind::number, 0, 10, false, 4)));
+}
+
 std::vector<Parameter> make_parameters() {
-  return {
+  std::vector<Parameter> table{
       {kStyleParameter, "St_yle", "The layer whose style is transferred: any layer of any open image", Kind::layer,
        0, 0, 0, {}, {}, false, nullptr, nullptr},
       number<&Settings::strength>("style-strength", "Style strengt_h",
@@ -115,6 +140,9 @@ std::vector<Parameter> make_parameters() {
                                       "whose objective does not fit are worked on in tiles, at their full size",
                                       Kind::integer, 0, 1048576, true, 65536),
   };
+  add_blend<&Settings::style_weight_2>(table, 0);
+  add_blend<&Settings::style_weight_3>(table, 1);
+  return table;
 }
 
 std::string describe(double value) {
@@ -148,6 +176,32 @@ std::string plain_label(const Parameter& p) {
 const std::vector<Parameter>& parameters() {
   static const std::vector<Parameter> table = make_parameters();
   return table;
+}
+
+std::optional<size_t> style_slot(std::string_view name) {
+  if (name == kStyleParameter) return 0;
+  for (size_t i = 0; i < std::size(kBlendParameters); ++i) {
+    if (name == kBlendParameters[i].layer) return i + 1;
+  }
+  return std::nullopt;
+}
+
+size_t first_signature_parameters() { return parameters().size() - 2 * std::size(kBlendParameters); }
+
+const std::vector<const Parameter*>& dialog_parameters() {
+  static const std::vector<const Parameter*> order = [] {
+    std::vector<const Parameter*> shown;
+    for (size_t i = 0; i < first_signature_parameters(); ++i) {
+      shown.push_back(&parameters()[i]);
+      if (i != 0) continue;
+      for (const BlendParameter& blend : kBlendParameters) {
+        shown.push_back(&parameter(blend.layer));
+        shown.push_back(&parameter(blend.weight));
+      }
+    }
+    return shown;
+  }();
+  return order;
 }
 
 const Parameter& parameter(std::string_view name) {

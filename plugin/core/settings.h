@@ -3,7 +3,9 @@
 // table that both GIMP adapters register from, build their dialogs from and save last
 // values with). How they map onto the engine: mapping.h.
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,6 +57,10 @@ struct Settings {
   int scales = 1;                      // coarse-to-fine scales up to the working size
   std::string device;                  // Vulkan device: name substring or index; empty: best
   int memory_limit = 0;                // MiB of device memory the run may hold; 0: the device's budget
+  // The second and third style layers' weights in the blend, the first style layer's being
+  // 1 (filter.h: blended_styles; 0 leaves the layer out).
+  double style_weight_2 = 1;
+  double style_weight_3 = 1;
   bool operator==(const Settings&) const = default;
 };
 
@@ -67,6 +73,8 @@ enum class Widget {
   standard,
   seed_with_new_button,  // the number and kNewSeedLabel's button (random_seed())
   device_chooser,        // "Automatic" and each Vulkan device (device_choices())
+  style_with_weight,     // a further style layer ("None" or a layer), its weight beside it
+  in_style_row,          // a further style layer's weight: shown in that layer's row
 };
 
 struct Parameter {
@@ -92,10 +100,36 @@ std::string plain_label(const Parameter& p);
 // The style layer's parameter: the table's first, the one the adapters hold themselves.
 inline constexpr const char* kStyleParameter = "style-drawable";
 
+// The style layers blended with the first (Kind::layer, none allowed: the adapters hold
+// them), each with its weight setting. They close the table, after every parameter of
+// the procedure's first signature, so that calls written for that signature keep working
+// (GIMP 3 fills trailing arguments left out with their defaults; GIMP 2.10's Script-Fu
+// refuses a call with fewer arguments than declared, so there they make a second
+// procedure, kBlendProcedureName, and kProcedureName keeps its first signature).
+struct BlendParameter {
+  const char* layer;
+  const char* weight;
+};
+inline constexpr BlendParameter kBlendParameters[] = {{"style-drawable-2", "style-weight-2"},
+                                                      {"style-drawable-3", "style-weight-3"}};
+inline constexpr size_t kStyleLayers = 1 + std::size(kBlendParameters);
+inline constexpr const char* kBlendProcedureName = "plug-in-neural-style-transfer-blend";
+inline constexpr const char* kBlendProcedureBlurb =
+    "Repaint a layer in a blend of up to three styles (neural style transfer)";
+
 // "style-drawable" (Kind::layer, no get/set: the adapters hold the style layer) first,
-// then every setting.
+// then every setting, then kBlendParameters' layers and weights.
 const std::vector<Parameter>& parameters();
 const Parameter& parameter(std::string_view name);
+// Which style layer a Kind::layer parameter holds: 0 for kStyleParameter, then 1, 2 for
+// kBlendParameters' (filter.h's StyleLayers); nothing for another name.
+std::optional<size_t> style_slot(std::string_view name);
+// How many of the table's parameters the first signature (kProcedureName on GIMP 2.10) has:
+// all but kBlendParameters'.
+size_t first_signature_parameters();
+// The table in the order the dialogs show it: the further style layers right after the
+// first, their weights in their rows (Widget::in_style_row).
+const std::vector<const Parameter*>& dialog_parameters();
 
 // Throws PluginError naming the parameter and its range for a value out of range, an
 // unknown choice, or malformed style layer weights. (Whether the weight file has the

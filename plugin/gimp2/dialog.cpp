@@ -116,24 +116,66 @@ Reader add_device(Rows& rows, const Parameter& p, const DeviceChoices& devices) 
 
 gboolean any_other_drawable(gint32, gint32 item, gpointer content) { return item != GPOINTER_TO_INT(content); }
 
-Reader add_style_chooser(Rows& rows, const Parameter& p, gint32 content, gint32 style, gint32& chosen) {
+// A combo of every drawable but the content, `none` (if any) first.
+GtkWidget* layer_combo(gint32 content, gint32 active, const char* none) {
   GtkWidget* combo = gimp_layer_combo_box_new(any_other_drawable, GINT_TO_POINTER(content));
-  if (style >= 0) gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), style);
-  rows.add(p, combo);
+  if (none) {
+    gimp_int_combo_box_prepend(GIMP_INT_COMBO_BOX(combo), GIMP_INT_STORE_VALUE, kNoLayer, GIMP_INT_STORE_LABEL, none, -1);
+  }
+  if (active != kNoLayer || none) gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), active);
+  return combo;
+}
+
+Reader read_layer(GtkWidget* combo, gint32& chosen) {
   return [combo, &chosen](Settings&) {
-    gint value = -1;
+    gint value = kNoLayer;
     if (gimp_int_combo_box_get_active(GIMP_INT_COMBO_BOX(combo), &value)) chosen = value;
   };
 }
 
-// The widgets for every parameter of the table; the seed and device ones custom.
+Reader add_style_chooser(Rows& rows, const Parameter& p, gint32 content, gint32& chosen) {
+  GtkWidget* combo = layer_combo(content, chosen, nullptr);
+  rows.add(p, combo);
+  return read_layer(combo, chosen);
+}
+
+// A further style layer ("None" or a layer) with its weight beside it.
+Reader add_further_style(Rows& rows, const Parameter& p, const Parameter& weight, gint32 content, gint32& chosen,
+                         double weight_value) {
+  GtkWidget* box = gtk_hbox_new(FALSE, 6);
+  GtkWidget* combo = layer_combo(content, chosen, "None");
+  GtkWidget* spin = gtk_spin_button_new_with_range(weight.min, weight.max, 0.1);
+  gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), weight_value);
+  gimp_help_set_help_data(spin, weight.help, nullptr);
+  gtk_box_pack_start(GTK_BOX(box), combo, TRUE, TRUE, 0);
+  gtk_box_pack_start(GTK_BOX(box), gtk_label_new("Weight"), FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(box), spin, FALSE, FALSE, 0);
+  rows.add(p, box, combo);
+  const Reader layer = read_layer(combo, chosen);
+  return [layer, &weight, spin](Settings& s) {
+    layer(s);
+    weight.set(s, gtk_spin_button_get_value(GTK_SPIN_BUTTON(spin)));
+  };
+}
+
+// The widgets for every parameter of the table in the dialog's order; the style layers',
+// seed's and device's custom.
 std::vector<Reader> add_controls(Rows& main_rows, Rows& advanced_rows, gint32 content, DialogChoice& choice,
                                  const DeviceChoices& devices) {
   std::vector<Reader> readers;
-  for (const Parameter& p : parameters()) {
+  for (const Parameter* shown : dialog_parameters()) {
+    const Parameter& p = *shown;
     Rows& rows = p.advanced ? advanced_rows : main_rows;
+    if (p.widget == Widget::in_style_row) continue;
+    if (p.widget == Widget::style_with_weight) {
+      const size_t slot = *style_slot(p.name);
+      const Parameter& weight = parameter(kBlendParameters[slot - 1].weight);
+      readers.push_back(add_further_style(rows, p, weight, content, choice.styles[slot],
+                                          std::get<double>(weight.get(choice.settings))));
+      continue;
+    }
     if (p.kind == Kind::layer) {
-      readers.push_back(add_style_chooser(rows, p, content, choice.style, choice.style));
+      readers.push_back(add_style_chooser(rows, p, content, choice.styles[0]));
       continue;
     }
     const Value value = p.get(choice.settings);
@@ -201,9 +243,9 @@ bool run_dialog(const Host& host, DialogChoice& choice) {
   std::unique_ptr<PreviewPanel> preview;  // destroyed (its run stopped) before the dialog
   if (problem.empty()) {
     const auto current = [&readers, &choice] {
-      PreviewChoice now{choice.settings, choice.style};
-      for (const Reader& read : readers) read(now.settings);  // the style chooser's sets choice.style
-      now.style = choice.style;
+      PreviewChoice now{choice.settings, choice.styles};
+      for (const Reader& read : readers) read(now.settings);  // the style choosers' set choice.styles
+      now.styles = choice.styles;
       return now;
     };
     preview = std::make_unique<PreviewPanel>(content, current, [&host](ItemId layer) { return host.read(layer); });

@@ -56,6 +56,46 @@ const char* device_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config,
   return "device-row";
 }
 
+gboolean other_than_content(GimpImage*, GimpItem* item, gpointer content) {
+  return gimp_item_get_id(item) != GPOINTER_TO_INT(content);
+}
+
+// The config's property a further style layer's combo writes (set on the combo).
+constexpr const char* kPropertyKey = "nst-property";
+
+void on_further_style_changed(GimpIntComboBox* combo, gpointer config) {
+  const auto* property = static_cast<const char*>(g_object_get_data(G_OBJECT(combo), kPropertyKey));
+  gint id = kNoLayer;
+  gimp_int_combo_box_get_active(combo, &id);
+  g_object_set(config, property, id == kNoLayer ? nullptr : gimp_item_get_by_id(id), nullptr);
+}
+
+// A further style layer: "None" or any layer but the content (GIMP 3's generated drawable
+// chooser cannot offer none), its weight's generated widget beside it. Returns the row's
+// ID (kept in `ids`, which must outlive the dialog's filling).
+const char* further_style_row(GimpProcedureDialog* dialog, GimpProcedureConfig* config, const Parameter& p,
+                              ItemId content, ItemId active, std::vector<std::string>& ids) {
+  const std::string label_id = std::string(p.name) + "-label";
+  GtkWidget* label = gimp_procedure_dialog_get_label(dialog, label_id.c_str(), p.label, FALSE, TRUE);
+  const char* weight = kBlendParameters[*style_slot(p.name) - 1].weight;
+  ids.push_back(std::string(p.name) + "-row");
+  GtkWidget* box = gimp_procedure_dialog_fill_box(dialog, ids.back().c_str(), label_id.c_str(), weight, nullptr);
+  gtk_orientable_set_orientation(GTK_ORIENTABLE(box), GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing(GTK_BOX(box), 6);
+  GtkWidget* combo = gimp_layer_combo_box_new(other_than_content, GINT_TO_POINTER(content), nullptr);
+  gimp_int_combo_box_prepend(GIMP_INT_COMBO_BOX(combo), GIMP_INT_STORE_VALUE, kNoLayer, GIMP_INT_STORE_LABEL, "None",
+                             -1);
+  gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(combo), active);
+  g_object_set_data(G_OBJECT(combo), kPropertyKey, const_cast<char*>(p.name));
+  g_signal_connect(combo, "changed", G_CALLBACK(on_further_style_changed), config);
+  gtk_label_set_mnemonic_widget(GTK_LABEL(label), combo);
+  gtk_widget_set_tooltip_text(combo, p.help);
+  gtk_box_pack_start(GTK_BOX(box), combo, TRUE, TRUE, 0);
+  gtk_box_reorder_child(GTK_BOX(box), combo, 1);
+  gtk_widget_show(combo);
+  return ids.back().c_str();
+}
+
 // A slider with its entry for a number argument (the generated widget is a spin button);
 // the slider spans slider_max where typing may go further.
 void slider(GimpProcedureDialog* dialog, const Parameter& p) {
@@ -92,9 +132,15 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const Hos
   g_free(device);
   const std::string problem = dialog_problem(devices);
   std::vector<const char*> shown;
-  for (const Parameter& p : parameters()) {
-    if (p.advanced) continue;
-    if (p.widget == Widget::seed_with_new_button) {
+  std::vector<std::string> row_ids;
+  row_ids.reserve(std::size(kBlendParameters));  // the IDs' text stays where it is
+  const StyleLayers styles = current().styles;
+  for (const Parameter* listed : dialog_parameters()) {
+    const Parameter& p = *listed;
+    if (p.advanced || p.widget == Widget::in_style_row) continue;
+    if (p.widget == Widget::style_with_weight) {
+      shown.push_back(further_style_row(dialog, config, p, host.content(), styles[*style_slot(p.name)], row_ids));
+    } else if (p.widget == Widget::seed_with_new_button) {
       shown.push_back(seed_row(dialog, config));
     } else if (p.widget == Widget::device_chooser) {
       shown.push_back(device_row(dialog, config, devices));

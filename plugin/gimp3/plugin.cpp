@@ -1,6 +1,8 @@
 // The GIMP 3 plug-in: a GimpPlugIn subclass registering plug-in-neural-style-transfer
 // (Filters ▸ Artistic ▸ Neural Style Transfer…) as an image procedure whose arguments come
-// from plugin/core's parameter table; GimpProcedureConfig keeps the last values and
+// from plugin/core's parameter table (the further style layers of a blend last: a call
+// written before them leaves them out, and GIMP 3 gives them their default, none);
+// GimpProcedureConfig keeps the last values and
 // GimpProcedureDialog (dialog.h) builds the dialog from the declared arguments. The run
 // itself is plugin/core/filter.h's, as on GIMP 2.10.
 #include <libgimp/gimp.h>
@@ -83,13 +85,30 @@ Settings settings_from(GimpProcedureConfig* config) {
   return settings;
 }
 
-std::optional<ItemId> style_in(GimpProcedureConfig* config) {
-  GimpDrawable* style = nullptr;
-  g_object_get(config, kStyleParameter, &style, nullptr);
-  if (!style) return std::nullopt;
-  const ItemId id = gimp_item_get_id(GIMP_ITEM(style));
-  g_object_unref(style);
+ItemId layer_in(GimpProcedureConfig* config, const char* name) {
+  GimpDrawable* layer = nullptr;
+  g_object_get(config, name, &layer, nullptr);
+  if (!layer) return kNoLayer;
+  const ItemId id = gimp_item_get_id(GIMP_ITEM(layer));
+  g_object_unref(layer);
   return id;
+}
+
+// The style layers a config holds, by the table's layer parameters.
+StyleLayers styles_in(GimpProcedureConfig* config) {
+  StyleLayers styles = kNoStyleLayers;
+  for (const Parameter& p : parameters()) {
+    if (p.kind == Kind::layer) styles[*style_slot(p.name)] = layer_in(config, p.name);
+  }
+  return styles;
+}
+
+void set_styles(GimpProcedureConfig* config, const StyleLayers& styles) {
+  for (const Parameter& p : parameters()) {
+    if (p.kind != Kind::layer) continue;
+    const ItemId id = styles[*style_slot(p.name)];
+    g_object_set(config, p.name, id == kNoLayer ? nullptr : gimp_item_get_by_id(id), nullptr);
+  }
 }
 
 GimpValueArray* failure(GimpProcedure* procedure, GimpPDBStatusType status, const std::string& message) {
@@ -104,18 +123,17 @@ GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image
     }
     const image::GeglSession gegl(image::GeglSession::Owner::host);  // for the style's resampling
     const std::unique_ptr<Host> host = make_host(image, drawables[0]);
-    const std::optional<ItemId> style = style_for_run(*host, mode == GIMP_RUN_NONINTERACTIVE, style_in(config));
-    if (style) g_object_set(config, kStyleParameter, gimp_item_get_by_id(*style), nullptr);
-    const auto current = [config] { return PreviewChoice{settings_from(config), style_in(config).value_or(-1)}; };
+    set_styles(config, styles_for_run(*host, mode == GIMP_RUN_NONINTERACTIVE, styles_in(config)));
+    const auto current = [config] { return PreviewChoice{settings_from(config), styles_in(config)}; };
     if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(procedure, config, *host, current)) {
       return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
     }
-    const std::optional<ItemId> chosen = style_in(config);
-    if (!chosen) throw PluginError("No style layer given: pick a layer of an open image as the style.");
+    const StyleLayers chosen = styles_in(config);
+    if (chosen[0] == kNoLayer) throw PluginError("No style layer given: pick a layer of an open image as the style.");
     gimp_progress_init(kProgressTitle);
     // GIMP's progress bar has a Cancel button that ends this plug-in at once; the image is
     // touched only after the run, so it then stays as it was.
-    const ItemId layer = run_filter(*host, *chosen, settings_from(config));
+    const ItemId layer = run_filter(*host, chosen, settings_from(config));
     if (mode == GIMP_RUN_INTERACTIVE) gimp_displays_flush();
     GimpValueArray* values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, nullptr);
     GIMP_VALUES_SET_LAYER(values, 1, GIMP_LAYER(gimp_item_get_by_id(layer)));

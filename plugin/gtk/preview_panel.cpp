@@ -42,7 +42,7 @@ PreviewPanel::PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read
       scheduler_([this](const PreviewChoice& choice) { return start(choice); }) {
   const Image layer = read_(content);
   full_ = image::size_of(layer);
-  content_ = preview_input(layer, Image{1, 1, {0, 0, 0}, {}}, Settings()).content;
+  content_ = preview_input(layer, {}, Settings()).content;
   picture_ = content_;  // the photo itself until the first step
   gtk_widget_set_size_request(area_, static_cast<gint>(content_.width), static_cast<gint>(content_.height));
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(toggle_), TRUE);
@@ -109,16 +109,18 @@ void PreviewPanel::show_estimate(const Settings& settings) {
 }
 
 std::unique_ptr<PreviewWork> PreviewPanel::start(const PreviewChoice& choice) {
-  return start_preview_job(preview_input(content_, style_layer(choice.style), choice.settings));
+  std::vector<StyleInput> styles;
+  for (const BlendedStyle& style : blended_styles(choice.styles, choice.settings)) {
+    styles.push_back({style_layer(style.layer), style.weight});
+  }
+  return start_preview_job(preview_input(content_, styles, choice.settings));
 }
 
 const Image& PreviewPanel::style_layer(ItemId style) {
-  if (style_id_ != style) {
-    // A copy no larger than the largest style scale needs; a layer of any size is read once.
-    style_ = preview_input(content_, read_(style), Settings()).style;
-    style_id_ = style;
-  }
-  return style_;
+  // A layer of any size is read once, and kept no larger than the preview needs.
+  auto known = styles_.find(style);
+  if (known == styles_.end()) known = styles_.emplace(style, preview_style(read_(style))).first;
+  return known->second;
 }
 
 // Into the area once it has its size (GimpPreviewArea drops what comes before).

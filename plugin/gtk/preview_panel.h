@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -17,7 +18,7 @@ namespace nst::plugin {
 
 class PreviewPanel {
  public:
-  using CurrentChoice = std::function<PreviewChoice()>;  // the dialog's settings and style layer now
+  using CurrentChoice = std::function<PreviewChoice()>;  // the dialog's settings and style layers now
   using ReadLayer = std::function<Image(ItemId)>;        // a layer's pixels (Host::read)
 
   // Reads `content` once (and each style layer chosen, once) on this, the host's thread;
@@ -42,8 +43,7 @@ class PreviewPanel {
   CurrentChoice current_;
   Image content_;      // shrunk to the preview's size
   image::Size full_;   // the layer's own size, for the estimate
-  std::optional<ItemId> style_id_;
-  Image style_;        // the last style layer read, shrunk
+  std::map<ItemId, Image> styles_;  // each style layer read, shrunk (preview_style)
   std::optional<Image> picture_;  // at the preview's size, not yet drawn
   GtkWidget* box_;
   GtkWidget* area_;

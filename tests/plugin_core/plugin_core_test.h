@@ -135,7 +135,7 @@ bool eventually(F&& condition, std::chrono::seconds limit = std::chrono::seconds
 inline JobInput job_input(uint32_t width, uint32_t height, int steps, bool with_alpha = false) {
   JobInput input;
   input.content = content_image(width, height, with_alpha);
-  input.style = style_image(30, 20);
+  input.styles = {{style_image(30, 20), 1.0}};
   input.settings.steps = steps;
   input.settings.working_size = 64;  // the smallest allowed
   return input;

@@ -28,7 +28,14 @@ using test_support::job_input;
 using test_support::PluginEnvironment;
 using test_support::WeightsAt;
 
-TEST(Names, ResultLayer) { EXPECT_EQ(result_layer_name("starry_night.jpg"), "starry_night.jpg (style transfer)"); }
+TEST(Names, ResultLayer) {
+  EXPECT_EQ(result_layer_name({"starry_night.jpg"}), "starry_night.jpg (style transfer)");
+  EXPECT_EQ(result_layer_name({"starry", "", "scream"}), "starry + scream (style transfer)");
+  EXPECT_EQ(result_layer_name({"a", "b", "c"}), "a + b + c (style transfer)");
+}
+
+// One style layer, none blended with it.
+StyleLayers only(ItemId style) { return {style, kNoLayer, kNoLayer}; }
 
 class FakeHost : public Host {
  public:
@@ -100,13 +107,44 @@ std::string message_of(const std::function<void()>& call) {
 
 TEST(Filter, CheckLayersExplainsEachRefusal) {
   FakeHost host({1, 2}, 2);
-  EXPECT_NO_THROW(check_layers(host, 1));
-  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 2); }), "The style layer is the content layer"));
-  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 7); }), "does not exist"));
+  EXPECT_NO_THROW(check_layers(host, only(1), Settings()));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, only(2), Settings()); }), "The style layer is the content layer"));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, only(7), Settings()); }), "does not exist"));
   host.indexed = true;
-  EXPECT_TRUE(contains(message_of([&] { check_layers(host, 1); }), "Indexed images cannot be stylised"));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, only(1), Settings()); }), "Indexed images cannot be stylised"));
   FakeHost no_content({1}, 5);
-  EXPECT_TRUE(contains(message_of([&] { check_layers(no_content, 1); }), "must be a layer"));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(no_content, only(1), Settings()); }), "must be a layer"));
+}
+
+TEST(Filter, TheBlendTakesEachFurtherStyleLayerSetWithAWeightAboveZero) {
+  Settings settings;
+  EXPECT_EQ(blended_styles(only(4), settings), (std::vector<BlendedStyle>{{0, 4, 1.0}}));
+  settings.style_weight_2 = 0.5;
+  settings.style_weight_3 = 3;
+  EXPECT_EQ(blended_styles({4, 5, 6}, settings), (std::vector<BlendedStyle>{{0, 4, 1.0}, {1, 5, 0.5}, {2, 6, 3.0}}));
+  EXPECT_EQ(blended_styles({4, kNoLayer, 6}, settings), (std::vector<BlendedStyle>{{0, 4, 1.0}, {2, 6, 3.0}}));
+  settings.style_weight_2 = 0;  // weighed out: left out, whatever the layer
+  EXPECT_EQ(blended_styles({4, 42, kNoLayer}, settings), (std::vector<BlendedStyle>{{0, 4, 1.0}}));
+}
+
+TEST(Filter, CheckLayersNamesTheFurtherStyleLayerItRefuses) {
+  FakeHost host({1, 2, 3}, 2);
+  Settings settings;
+  EXPECT_NO_THROW(check_layers(host, {1, 3, kNoLayer}, settings));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, {1, 7, kNoLayer}, settings); }),
+                       "Style 2 (style-drawable-2) does not exist"));
+  EXPECT_TRUE(contains(message_of([&] { check_layers(host, {1, 3, 2}, settings); }),
+                       "Style 3 (style-drawable-3) is the content layer"));
+  settings.style_weight_2 = 0;  // a layer weighed out is not looked at
+  EXPECT_NO_THROW(check_layers(host, {1, 7, kNoLayer}, settings));
+}
+
+TEST(Filter, FurtherStylesAreKeptAsGivenInBatchAndWhileUsableInTheDialog) {
+  FakeHost host({1, 2, 3}, 2);
+  EXPECT_EQ(styles_for_run(host, true, {1, 7, 2}), (StyleLayers{1, 7, 2}));  // refused later, with a message
+  EXPECT_EQ(styles_for_run(host, false, {1, 7, 2}), (StyleLayers{1, kNoLayer, kNoLayer}));  // gone; the content
+  EXPECT_EQ(styles_for_run(host, false, {kNoLayer, 3, kNoLayer}), (StyleLayers{1, 3, kNoLayer}));
+  EXPECT_EQ(styles_for_run(host, true, kNoStyleLayers), kNoStyleLayers);
 }
 
 TEST(Filter, DefaultStyleIsTheLastOneElseTheTopMostOtherLayerElseAnotherImages) {
@@ -127,14 +165,14 @@ TEST(Filter, DefaultStyleIsTheLastOneElseTheTopMostOtherLayerElseAnotherImages) 
 TEST(Filter, ResultLayerGoesAboveTheContentAtItsOffsetsInOneUndoStep) {
   FakeHost host({1, 2}, 2);
   const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
-  EXPECT_EQ(add_result_layer(host, result, "starry", "made-by=x"), 99);
+  EXPECT_EQ(add_result_layer(host, result, {"starry"}, "made-by=x"), 99);
   EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
                                                   "offsets 99 2,4", "write 99", "record 99", "end undo"}));
   EXPECT_EQ(host.records.at(99), "made-by=x");
   FakeHost selected({1, 2}, 2);
   selected.selection = true;
   const Image with_alpha{4, 3, std::vector<float>(36, 0.5f), std::vector<float>(12, 0.25f)};
-  add_result_layer(selected, with_alpha, "starry", "made-by=x");
+  add_result_layer(selected, with_alpha, {"starry"}, "made-by=x");
   EXPECT_EQ(selected.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3 alpha",
                                                       "insert 99", "offsets 99 2,4", "write 99", "mask 99",
                                                       "record 99", "end undo"}));
@@ -159,7 +197,7 @@ TEST(Filter, AFailureWhileAddingTheLayerDiscardsIt) {
   FakeHost host({1, 2}, 2);
   host.fail_to_write = true;
   const Image result{4, 3, std::vector<float>(36, 0.5f), {}};
-  EXPECT_THROW(add_result_layer(host, result, "starry", "made-by=x"), PluginError);
+  EXPECT_THROW(add_result_layer(host, result, {"starry"}, "made-by=x"), PluginError);
   EXPECT_EQ(host.calls, (std::vector<std::string>{"begin undo", "new starry (style transfer) 4x3", "insert 99",
                                                   "offsets 99 2,4", "discard 99", "end undo"}));
 }
@@ -204,8 +242,8 @@ TEST_F(FilterRun, RunsTheJobReportsProgressAndAddsTheResult) {
   FakeHost host({1, 2}, 2);
   const JobInput input = job_input(40, 30, 3, /*with_alpha=*/true);
   host.pixels[2] = input.content;
-  host.pixels[1] = input.style;
-  EXPECT_EQ(run_filter(host, 1, input.settings), 99);
+  host.pixels[1] = input.styles[0].image;
+  EXPECT_EQ(run_filter(host, only(1), input.settings), 99);
   ASSERT_FALSE(host.reported.empty());
   EXPECT_EQ(host.reported.back().first, 1.0);
   EXPECT_TRUE(contains(host.reported.back().second, "Step 3 of 3")) << host.reported.back().second;
@@ -227,14 +265,14 @@ TEST_F(FilterRun, RefusalsChangeNothing) {
   FakeHost host({1, 2}, 2);
   const JobInput input = job_input(40, 30, 3);
   host.pixels[2] = input.content;
-  host.pixels[1] = input.style;
-  EXPECT_THROW(run_filter(host, 2, input.settings), PluginError);  // the content as style
+  host.pixels[1] = input.styles[0].image;
+  EXPECT_THROW(run_filter(host, only(2), input.settings), PluginError);  // the content as style
   Settings bad = input.settings;
   bad.steps = 0;
-  EXPECT_THROW(run_filter(host, 1, bad), PluginError);
+  EXPECT_THROW(run_filter(host, only(1), bad), PluginError);
   {
     const WeightsAt at((PluginEnvironment::folder() / "missing.safetensors").string());
-    EXPECT_THROW(run_filter(host, 1, input.settings), PluginError);
+    EXPECT_THROW(run_filter(host, only(1), input.settings), PluginError);
   }
   EXPECT_TRUE(host.calls.empty());
   EXPECT_TRUE(host.reported.empty());
@@ -246,15 +284,15 @@ TEST_F(FilterRun, ADeviceFailingMidRunChangesNothing) {
   FakeHost host({1, 2}, 2);
   const JobInput input = job_input(40, 30, 3);
   host.pixels[2] = input.content;
-  host.pixels[1] = input.style;
+  host.pixels[1] = input.styles[0].image;
   for (const char* fault : {"NST_FAIL_ALLOCATION", "NST_LOSE_DEVICE_AT_SUBMISSION"}) {
     SCOPED_TRACE(fault);
     ::setenv(fault, "12", 1);
-    EXPECT_THROW(run_filter(host, 1, input.settings), PluginError);
+    EXPECT_THROW(run_filter(host, only(1), input.settings), PluginError);
     ::unsetenv(fault);
     EXPECT_TRUE(host.calls.empty());
   }
-  EXPECT_EQ(run_filter(host, 1, input.settings), 99) << "the next run, without the fault, works";
+  EXPECT_EQ(run_filter(host, only(1), input.settings), 99) << "the next run, without the fault, works";
 }
 
 }  // namespace

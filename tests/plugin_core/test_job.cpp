@@ -101,6 +101,52 @@ TEST_F(Job, StylisesWithCoarseToFineScalesAndCarriesTheAlpha) {
   EXPECT_NE(result.image.rgb, input.content.rgb);
 }
 
+// A striped style of one dominant colour.
+Image tinted_style(float red, float blue) {
+  Image image = test_support::style_image(30, 20);
+  for (size_t i = 0; i < image.rgb.size(); i += 3) {
+    const float stripe = image.rgb[i];
+    image.rgb[i] = red;
+    image.rgb[i + 1] = 0.1f + 0.2f * stripe;
+    image.rgb[i + 2] = blue;
+  }
+  return image;
+}
+
+// The mean of red minus blue over the image.
+double red_over_blue(const Image& image) {
+  double sum = 0;
+  for (size_t i = 0; i < image.rgb.size(); i += 3) sum += image.rgb[i] - image.rgb[i + 2];
+  return sum / double(image.rgb.size() / 3);
+}
+
+TEST_F(Job, OneStyleTwiceAtAnyWeightsIsThatStyleAlone) {
+  // The engine normalises the blend weights to sum 1.
+  const JobInput alone = job_input(40, 30, 3);
+  JobInput twice = alone;
+  twice.styles = {{alone.styles[0].image, 1.0}, {alone.styles[0].image, 3.0}};
+  const JobResult a = stylise_layer(alone, nullptr, style::CancelToken());
+  const JobResult b = stylise_layer(twice, nullptr, style::CancelToken());
+  expect_valid_result(b, twice);
+  ASSERT_EQ(a.image.rgb.size(), b.image.rgb.size());
+  for (size_t i = 0; i < a.image.rgb.size(); ++i) ASSERT_NEAR(a.image.rgb[i], b.image.rgb[i], 2e-3f) << i;
+}
+
+TEST_F(Job, TwoStylesMoveTheColoursTowardTheirMixByWeight) {
+  JobInput input = job_input(40, 30, 10);
+  const StyleInput red{tinted_style(0.9f, 0.1f), 1.0}, blue{tinted_style(0.1f, 0.9f), 1.0};
+  const auto balance = [&](std::vector<StyleInput> styles) {
+    input.styles = std::move(styles);
+    return red_over_blue(stylise_layer(input, nullptr, style::CancelToken()).image);
+  };
+  const double red_only = balance({red}), blue_only = balance({blue});
+  const double even = balance({red, blue});
+  const double mostly_blue = balance({red, {blue.image, 4.0}});
+  EXPECT_GT(red_only, even + 0.02);
+  EXPECT_GT(even, mostly_blue + 0.02);
+  EXPECT_GT(mostly_blue, blue_only);
+}
+
 TEST_F(Job, RefinesFromTheWorkingSizeUpToTheFullSize) {
   const JobInput input = job_input(80, 60, 3);  // working size 64: 64×48, then 80×60
   ASSERT_EQ(run_options(input.settings, {80, 60}).schedule,

@@ -123,7 +123,7 @@ class Scheduler : public ::testing::Test {
   PreviewChoice choice(double strength) {
     PreviewChoice c;
     c.settings.strength = strength;
-    c.style = 7;
+    c.styles = {7, kNoLayer, kNoLayer};
     return c;
   }
   FakeWork& last() { return *runs_.back(); }
@@ -246,10 +246,11 @@ TEST(PreviewInput, ShrinksTheLayersAndShortensTheRun) {
   Settings settings = layer.settings;
   settings.scales = 3;
   settings.memory_limit = 64;
-  const JobInput input = preview_input(layer.content, layer.style, settings);
+  const JobInput input = preview_input(layer.content, layer.styles, settings);
   EXPECT_EQ(image::size_of(input.content), (image::Size{kPreviewLongestSide, 128}));
   EXPECT_TRUE(input.content.alpha.empty());
-  EXPECT_EQ(image::size_of(input.style), image::size_of(layer.style));  // small already
+  ASSERT_EQ(input.styles.size(), 1u);
+  EXPECT_EQ(image::size_of(input.styles[0].image), image::size_of(layer.styles[0].image));  // small already
   EXPECT_EQ(input.settings.steps, kPreviewSteps);
   EXPECT_EQ(input.settings.scales, 2);
   EXPECT_EQ(input.settings.memory_limit, 0);
@@ -257,7 +258,14 @@ TEST(PreviewInput, ShrinksTheLayersAndShortensTheRun) {
   const style::RunOptions run = run_options(input.settings, image::size_of(input.content));
   EXPECT_EQ(run.schedule, (std::vector<image::Size>{{96, 64}, {192, 128}}));
   settings.steps = 5;
-  EXPECT_EQ(preview_input(layer.content, layer.style, settings).settings.steps, 5);
+  EXPECT_EQ(preview_input(layer.content, layer.styles, settings).settings.steps, 5);
+  // Each style of a blend shrunk to what the largest style scale needs, with its weight.
+  const std::vector<StyleInput> blend = {layer.styles[0], {test_support::style_image(2000, 1000), 0.5}};
+  const JobInput blended = preview_input(layer.content, blend, settings);
+  ASSERT_EQ(blended.styles.size(), 2u);
+  const auto largest = static_cast<uint32_t>(kPreviewLongestSide * parameter("style-scale").max);
+  EXPECT_EQ(image::size_of(blended.styles[1].image), (image::Size{largest, largest / 2}));
+  EXPECT_EQ(blended.styles[1].weight, 0.5);
 }
 
 class PreviewRun : public test::KernelTest {};
@@ -266,7 +274,7 @@ class PreviewRun : public test::KernelTest {};
 // the result at the preview size at the end, step times and the device known.
 TEST_F(PreviewRun, ShowsPicturesAsItGoesAndMeasuresTheSteps) {
   const JobInput layer = job_input(90, 60, 6);
-  std::unique_ptr<PreviewWork> work = start_preview_job(preview_input(layer.content, layer.style, layer.settings));
+  std::unique_ptr<PreviewWork> work = start_preview_job(preview_input(layer.content, layer.styles, layer.settings));
   std::vector<Image> pictures;
   ASSERT_TRUE(eventually([&] {
     if (auto picture = work->take_picture()) pictures.push_back(*picture);
@@ -288,7 +296,7 @@ TEST_F(PreviewRun, ShowsPicturesAsItGoesAndMeasuresTheSteps) {
 
 TEST_F(PreviewRun, CancellingEndsItWithoutAnError) {
   const JobInput layer = job_input(90, 60, 10000);
-  std::unique_ptr<PreviewWork> work = start_preview_job(preview_input(layer.content, layer.style, layer.settings));
+  std::unique_ptr<PreviewWork> work = start_preview_job(preview_input(layer.content, layer.styles, layer.settings));
   ASSERT_TRUE(eventually([&] { return work->progress().has_value(); }));
   work->cancel();
   ASSERT_TRUE(eventually([&] { return work->done(); }));

@@ -32,7 +32,7 @@ TEST(Record, HoldsHowTheLayerWasMadeAndTheSettings) {
   settings.seed = 4242;
   settings.optimizer = "adam";
   settings.style_layers = "relu1_1,relu2_1:0.5";
-  const std::string record = layer_record(settings, "Starry night", finished_run());
+  const std::string record = layer_record(settings, {"Starry night"}, finished_run());
   const auto fields = name_values(record);
   EXPECT_EQ(fields.at("made-by"), std::string("neural-style-transfer ") + NST_VERSION);
   EXPECT_EQ(fields.at("style-layer"), "Starry night");
@@ -47,8 +47,20 @@ TEST(Record, HoldsHowTheLayerWasMadeAndTheSettings) {
   EXPECT_EQ(serialise(back), serialise(settings)) << "the settings read back from the record";
 }
 
+TEST(Record, NamesEachBlendedStyleLayerBySlotWithTheWeights) {
+  Settings settings;
+  settings.style_weight_3 = 0.25;
+  const std::string record = layer_record(settings, {"Starry", "", "Scream"}, finished_run());
+  const auto fields = name_values(record);
+  EXPECT_EQ(fields.at("style-layer"), "Starry");
+  EXPECT_EQ(fields.count("style-layer-2"), 0u) << "not blended";
+  EXPECT_EQ(fields.at("style-layer-3"), "Scream");
+  EXPECT_EQ(fields.at("style-weight-3"), "0.25");
+  EXPECT_EQ(parse(record).style_weight_3, 0.25);
+}
+
 TEST(Record, ALayerNameWithNewlinesStaysOneField) {
-  const auto fields = name_values(layer_record(Settings(), "two\nlines\r", finished_run()));
+  const auto fields = name_values(layer_record(Settings(), {"two\nlines\r"}, finished_run()));
   EXPECT_EQ(fields.at("style-layer"), "two lines ");
   EXPECT_EQ(fields.count("lines"), 0u);
 }

@@ -28,6 +28,7 @@ TEST(Parameters, TheTableIsWellFormed) {
 
   const Parameter& first = table.front();
   EXPECT_STREQ(first.name, "style-drawable");
+  EXPECT_EQ(style_slot(first.name), 0u);
   EXPECT_EQ(first.kind, Kind::layer);
   EXPECT_EQ(first.get, nullptr);
   EXPECT_EQ(first.set, nullptr);
@@ -36,7 +37,14 @@ TEST(Parameters, TheTableIsWellFormed) {
   for (size_t i = 1; i < table.size(); ++i) {
     const Parameter& p = table[i];
     SCOPED_TRACE(p.name);
-    EXPECT_NE(p.kind, Kind::layer);
+    if (p.kind == Kind::layer) {  // a further style layer: held by the adapters, as the first
+      EXPECT_TRUE(style_slot(p.name).has_value());
+      EXPECT_EQ(p.get, nullptr);
+      EXPECT_EQ(p.set, nullptr);
+      EXPECT_EQ(p.widget, Widget::style_with_weight);
+      continue;
+    }
+    EXPECT_FALSE(style_slot(p.name).has_value());
     ASSERT_NE(p.get, nullptr);
     ASSERT_NE(p.set, nullptr);
     EXPECT_NE(std::string(p.label), "");
@@ -77,8 +85,13 @@ TEST(Parameters, MnemonicsAreDistinctAndLeaveGimpsDialogButtonsTheirs) {
   std::set<char> taken = {'o', 'c', 'l', 's'};  // GIMP 3's OK, Cancel, Load and Save settings
   std::vector<std::string> labels = {kAdvancedLabel, kNewSeedLabel};
   for (const auto& p : parameters()) {
-    labels.push_back(p.label);
     EXPECT_EQ(plain_label(p).find('_'), std::string::npos);
+    if (p.widget == Widget::in_style_row) {
+      // Reached through its style layer's row, whose label has the mnemonic.
+      EXPECT_EQ(std::string(p.label).find('_'), std::string::npos) << p.label;
+      continue;
+    }
+    labels.push_back(p.label);
   }
   for (const std::string& label : labels) {
     const auto mark = label.find('_');
@@ -88,6 +101,37 @@ TEST(Parameters, MnemonicsAreDistinctAndLeaveGimpsDialogButtonsTheirs) {
     const char letter = static_cast<char>(std::tolower(static_cast<unsigned char>(label[mark + 1])));
     EXPECT_TRUE(taken.insert(letter).second) << label << ": '" << letter << "' is taken";
   }
+}
+
+TEST(Parameters, TheBlendsParametersCloseTheTableAndFollowTheStyleInTheDialog) {
+  const auto& table = parameters();
+  // The first signature, which GIMP 2.10 scripts call with exactly its arguments.
+  ASSERT_EQ(first_signature_parameters(), 16u);
+  EXPECT_STREQ(table[first_signature_parameters() - 1].name, "memory-limit");
+  std::vector<std::string> blend;
+  for (size_t i = first_signature_parameters(); i < table.size(); ++i) blend.push_back(table[i].name);
+  EXPECT_EQ(blend, (std::vector<std::string>{"style-drawable-2", "style-weight-2", "style-drawable-3", "style-weight-3"}));
+  EXPECT_EQ(style_slot("style-drawable-2"), 1u);
+  EXPECT_EQ(style_slot("style-drawable-3"), 2u);
+  EXPECT_EQ(style_slot("style-weight-2"), std::nullopt);
+  EXPECT_EQ(parameter("style-weight-2").widget, Widget::in_style_row);
+
+  std::vector<std::string> shown;
+  for (const Parameter* p : dialog_parameters()) shown.push_back(p->name);
+  ASSERT_EQ(shown.size(), table.size()) << "every parameter once";
+  EXPECT_EQ(std::vector<std::string>(shown.begin(), shown.begin() + 6),
+            (std::vector<std::string>{"style-drawable", "style-drawable-2", "style-weight-2", "style-drawable-3",
+                                      "style-weight-3", "style-strength"}));
+  EXPECT_EQ(shown.back(), "memory-limit");
+}
+
+TEST(Validate, BlendWeightsOutOfRangeNameTheirParameter) {
+  Settings s;
+  s.style_weight_2 = -0.1;
+  EXPECT_TRUE(contains(plugin_error([&] { validate(s); }), "style-weight-2"));
+  s = Settings();
+  s.style_weight_3 = 10.5;
+  EXPECT_TRUE(contains(plugin_error([&] { validate(s); }), "style-weight-3"));
 }
 
 TEST(Parameters, LookUpByName) {
@@ -198,6 +242,8 @@ Settings everything_changed() {
   s.scales = 3;
   s.device = "1";
   s.memory_limit = 1500;
+  s.style_weight_2 = 0.5;
+  s.style_weight_3 = 2.5;
   return s;
 }
 
@@ -217,6 +263,9 @@ void expect_same(const Settings& a, const Settings& b) {
   EXPECT_EQ(a.scales, b.scales);
   EXPECT_EQ(a.device, b.device);
   EXPECT_EQ(a.memory_limit, b.memory_limit);
+  EXPECT_EQ(a.style_weight_2, b.style_weight_2);
+  EXPECT_EQ(a.style_weight_3, b.style_weight_3);
+  EXPECT_EQ(a, b) << "a field expect_same does not compare";
 }
 
 TEST(LastValues, SerialiseAndParseRoundTripEveryField) {
@@ -224,7 +273,7 @@ TEST(LastValues, SerialiseAndParseRoundTripEveryField) {
   ASSERT_NO_THROW(validate(changed));
   const std::string text = serialise(changed);
   // One line per setting.
-  EXPECT_EQ(size_t(std::count(text.begin(), text.end(), '\n')), parameters().size() - 1);
+  EXPECT_EQ(size_t(std::count(text.begin(), text.end(), '\n')), parameters().size() - kStyleLayers);
   EXPECT_TRUE(contains(text, "style-strength=62.5\n")) << text;
   expect_same(parse(text), changed);
   // Every field differs from its default, so a field the text lost would show.
