@@ -8,7 +8,8 @@
 # then the new layer.
 # GIMP 2.10 only: with PHOTO and STYLE_PHOTO set (image files), the image is PHOTO with
 # STYLE_PHOTO as the style layer instead; with SECOND_STYLE_PHOTO too, that is a further
-# (hidden) layer at the bottom, which the dialog does not propose by itself.
+# (hidden) layer at the bottom, which the dialog does not propose by itself; with
+# SELECTION="X Y W H", that rectangle selected (after the scaling).
 # close_dialog stops what open_dialog started.
 open_dialog() {
   local build=$1 version=$2 work=$3 size=${4:-1920 1080}
@@ -63,6 +64,7 @@ open_dialog() {
   (gimp-item-set-visible style FALSE)
   '"$fill_style"'
   '"$second_style"'
+  '"${SELECTION:+(gimp-image-select-rectangle img CHANNEL-OP-REPLACE $SELECTION)}"'
   (gimp-image-set-active-layer img content)
   (gimp-display-new img)
   (plug-in-neural-style-transfer RUN-INTERACTIVE img content style 50 200 512 FALSE 1.0 0 "content" "" "" "lbfgs" 0 "max" 1 "" 0))' \

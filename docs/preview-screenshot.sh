@@ -7,6 +7,8 @@
 #   docs/dialog-blend.png     then with Kandinsky's Composition VII (a hidden layer at the
 #                             bottom) chosen as Style 2 (Alt+2, the second entry after None),
 #                             once the preview has restarted with the blend and run a while
+#   docs/dialog-preview-selection.png   the dialog opened afresh with a rectangle of the
+#                             photo selected (the old town's roofs): the preview shows it
 # and prints the seconds from the dialog's construction to that first picture (the panel's
 # figure, logged with G_MESSAGES_DEBUG=all). README § Live preview reports it.
 #
@@ -33,4 +35,9 @@ xdotool windowactivate --sync "$window" key --clearmodifiers alt+2 Down Down
 sleep 15
 import -window "$window" docs/dialog-blend.png
 grep -o 'preview: first stylised picture .*' "$work/gimp.log"
-echo "wrote docs/dialog-preview.png docs/dialog-preview-later.png docs/dialog-blend.png"
+close_dialog
+SELECTION="420 250 360 240" open_dialog "$build" 2 "$work/again" "1000 750"  # (the first GIMP may linger)
+timeout 120 sh -c "until grep -q 'first stylised picture' '$work/again/gimp.log'; do sleep 0.2; done"
+sleep 8
+import -window "$window" docs/dialog-preview-selection.png
+echo "wrote docs/dialog-preview.png docs/dialog-preview-later.png docs/dialog-blend.png docs/dialog-preview-selection.png"

@@ -21,6 +21,13 @@ struct Offsets {
   int x = 0, y = 0;
 };
 
+// A rectangle of a layer, in the layer's own pixel coordinates.
+struct Region {
+  int x = 0, y = 0;
+  int width = 0, height = 0;
+  bool operator==(const Region&) const = default;
+};
+
 // The image a call works on and its content layer, as the host sees them.
 class Host {
  public:
@@ -37,6 +44,9 @@ class Host {
   virtual Image read(ItemId drawable) const = 0;  // read_pixels of its buffer
   virtual Offsets offsets(ItemId drawable) const = 0;
   virtual bool has_selection() const = 0;
+  // The selection's bounding box within the content layer, in its coordinates; none
+  // without a selection, or where the selection misses the layer.
+  virtual std::optional<Region> selection_bounds() const = 0;
 
   virtual void begin_undo_group() = 0;
   virtual void end_undo_group() = 0;

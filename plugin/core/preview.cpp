@@ -5,6 +5,7 @@
 #include <cmath>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 #include "image/files.h"
@@ -117,7 +118,25 @@ Image preview_style(const Image& style) {
   return shrunk(style, static_cast<uint32_t>(kPreviewLongestSide * largest_style_scale));
 }
 
-JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings) {
+PreviewArea preview_area(const Image& layer, const std::optional<Region>& selection) {
+  if (!selection || selection->width <= 0 || selection->height <= 0) return {layer, 1.0};
+  const Region& r = *selection;
+  if (r.x < 0 || r.y < 0 || uint32_t(r.x + r.width) > layer.width || uint32_t(r.y + r.height) > layer.height) {
+    throw std::invalid_argument("the preview's area lies outside the layer");
+  }
+  Image part{uint32_t(r.width), uint32_t(r.height), {}, {}};
+  for (uint32_t y = 0; y < part.height; ++y) {
+    const size_t row = size_t(uint32_t(r.y) + y) * layer.width + uint32_t(r.x);
+    part.rgb.insert(part.rgb.end(), layer.rgb.begin() + 3 * row, layer.rgb.begin() + 3 * (row + part.width));
+    if (!layer.alpha.empty()) {
+      part.alpha.insert(part.alpha.end(), layer.alpha.begin() + row, layer.alpha.begin() + row + part.width);
+    }
+  }
+  return {part, double(longest_side(layer)) / longest_side(part)};
+}
+
+JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings,
+                       double zoom) {
   JobInput input;
   input.content = shrunk(content, kPreviewLongestSide);
   input.content.alpha.clear();
@@ -127,6 +146,7 @@ JobInput preview_input(const Image& content, const std::vector<StyleInput>& styl
   input.settings.scales = 2;
   input.settings.steps = std::min(settings.steps, kPreviewSteps);
   input.settings.memory_limit = 0;
+  input.settings.style_scale = std::min(parameter("style-scale").max, settings.style_scale * zoom);
   return input;
 }
 

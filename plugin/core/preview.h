@@ -37,7 +37,19 @@ inline constexpr const char* kPreviewLabel = "Live preview";
 // the user's settings with the preview's schedule (2 scales, kPreviewSteps at most) and
 // no memory limit. The strength means the same at every size (mapping.h), so the picture
 // shows the full run's balance of style and content.
-JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings);
+// `zoom`: how many times larger the layer is than `content` (preview_area()): the style
+// scale grows by it (up to its maximum) so that the strokes keep their size relative to
+// the photo, as the full run will paint them.
+JobInput preview_input(const Image& content, const std::vector<StyleInput>& styles, const Settings& settings,
+                       double zoom = 1);
+
+// What the preview shows of a layer: the selection's bounds (the part the result will
+// keep), else the whole layer; and the layer's longest side over the shown part's.
+struct PreviewArea {
+  Image image;
+  double zoom = 1;
+};
+PreviewArea preview_area(const Image& layer, const std::optional<Region>& selection);
 // A style layer shrunk to what the largest style scale needs at the preview's size.
 Image preview_style(const Image& style);
 

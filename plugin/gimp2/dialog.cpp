@@ -248,7 +248,8 @@ bool run_dialog(const Host& host, DialogChoice& choice) {
       now.styles = choice.styles;
       return now;
     };
-    preview = std::make_unique<PreviewPanel>(content, current, [&host](ItemId layer) { return host.read(layer); });
+    preview = std::make_unique<PreviewPanel>(content, host.selection_bounds(), current,
+                                             [&host](ItemId layer) { return host.read(layer); });
     gtk_box_pack_start(GTK_BOX(box), preview->widget(), FALSE, FALSE, 0);
   }
   gtk_box_pack_start(GTK_BOX(box), main_rows.table(), FALSE, FALSE, 0);

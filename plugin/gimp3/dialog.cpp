@@ -171,7 +171,8 @@ bool run_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const Hos
   gtk_dialog_set_response_sensitive(GTK_DIALOG(dialog), GTK_RESPONSE_OK, problem.empty());
   std::unique_ptr<PreviewPanel> preview;  // destroyed (its run stopped) before the dialog
   if (problem.empty()) {
-    preview = std::make_unique<PreviewPanel>(host.content(), current, [&host](ItemId layer) { return host.read(layer); });
+    preview = std::make_unique<PreviewPanel>(host.content(), host.selection_bounds(), current,
+                                             [&host](ItemId layer) { return host.read(layer); });
     GtkWidget* content_area = gtk_dialog_get_content_area(GTK_DIALOG(dialog));
     gtk_box_pack_start(GTK_BOX(content_area), preview->widget(), FALSE, FALSE, 0);
     gtk_box_reorder_child(GTK_BOX(content_area), preview->widget(), 0);  // above the settings

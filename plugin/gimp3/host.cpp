@@ -69,6 +69,12 @@ class Gimp3Host : public Host {
 
   bool has_selection() const override { return !gimp_selection_is_empty(image_); }
 
+  std::optional<Region> selection_bounds() const override {
+    Region r;
+    if (!has_selection() || !gimp_drawable_mask_intersect(content_, &r.x, &r.y, &r.width, &r.height)) return std::nullopt;
+    return r;
+  }
+
   void begin_undo_group() override { gimp_image_undo_group_start(image_); }
 
   void end_undo_group() override { gimp_image_undo_group_end(image_); }

@@ -30,7 +30,7 @@ std::vector<guchar> bytes_of(const Image& image) {
 
 }  // namespace
 
-PreviewPanel::PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read)
+PreviewPanel::PreviewPanel(ItemId content, std::optional<Region> selection, CurrentChoice current, ReadLayer read)
     : read_(std::move(read)),
       current_(std::move(current)),
       box_(new_box(true)),
@@ -42,7 +42,9 @@ PreviewPanel::PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read
       scheduler_([this](const PreviewChoice& choice) { return start(choice); }) {
   const Image layer = read_(content);
   full_ = image::size_of(layer);
-  content_ = preview_input(layer, {}, Settings()).content;
+  PreviewArea shown = preview_area(layer, selection);
+  zoom_ = shown.zoom;
+  content_ = preview_input(shown.image, {}, Settings()).content;
   picture_ = content_;  // the photo itself until the first step
   gtk_widget_set_size_request(area_, static_cast<gint>(content_.width), static_cast<gint>(content_.height));
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(toggle_), TRUE);
@@ -113,7 +115,7 @@ std::unique_ptr<PreviewWork> PreviewPanel::start(const PreviewChoice& choice) {
   for (const BlendedStyle& style : blended_styles(choice.styles, choice.settings)) {
     styles.push_back({style_layer(style.layer), style.weight});
   }
-  return start_preview_job(preview_input(content_, styles, choice.settings));
+  return start_preview_job(preview_input(content_, styles, choice.settings, zoom_));
 }
 
 const Image& PreviewPanel::style_layer(ItemId style) {

@@ -22,8 +22,9 @@ class PreviewPanel {
   using ReadLayer = std::function<Image(ItemId)>;        // a layer's pixels (Host::read)
 
   // Reads `content` once (and each style layer chosen, once) on this, the host's thread;
-  // nothing is ever written.
-  PreviewPanel(ItemId content, CurrentChoice current, ReadLayer read);
+  // nothing is ever written. `selection`: the selection's bounds in the content layer, which
+  // the preview then shows (preview_area()).
+  PreviewPanel(ItemId content, std::optional<Region> selection, CurrentChoice current, ReadLayer read);
   // Removes the timer, then stops the preview (waiting for the step in flight).
   ~PreviewPanel();
   PreviewPanel(const PreviewPanel&) = delete;
@@ -41,7 +42,8 @@ class PreviewPanel {
 
   ReadLayer read_;
   CurrentChoice current_;
-  Image content_;      // shrunk to the preview's size
+  Image content_;      // the part shown (preview_area()), shrunk to the preview's size
+  double zoom_ = 1;    // the layer's longest side over the part's
   image::Size full_;   // the layer's own size, for the estimate
   std::map<ItemId, Image> styles_;  // each style layer read, shrunk (preview_style)
   std::optional<Image> picture_;  // at the preview's size, not yet drawn

@@ -63,6 +63,9 @@ class FakeHost : public Host {
   Image read(ItemId drawable) const override { return pixels.at(drawable); }
   Offsets offsets(ItemId drawable) const override { return {drawable, 2 * drawable}; }
   bool has_selection() const override { return selection; }
+  std::optional<Region> selection_bounds() const override {
+    return selection ? std::optional<Region>(Region{1, 1, 2, 2}) : std::nullopt;
+  }
 
   void begin_undo_group() override { calls.push_back("begin undo"); }
   void end_undo_group() override { calls.push_back("end undo"); }

@@ -241,6 +241,36 @@ TEST_F(Scheduler, ChangingTheDeviceForgetsTheMeasuredStepTimes) {
   EXPECT_EQ(scheduler_.device(), "");
 }
 
+TEST(PreviewArea, TheSelectionsBoundsWithTheirPixelsAndZoom) {
+  const JobInput layer = job_input(9, 7, 1, /*with_alpha=*/true);
+  const PreviewArea whole = preview_area(layer.content, std::nullopt);
+  EXPECT_EQ(whole.image.rgb, layer.content.rgb);
+  EXPECT_EQ(whole.zoom, 1.0);
+
+  const PreviewArea part = preview_area(layer.content, Region{2, 3, 3, 4});  // x 2…4, y 3…6
+  ASSERT_EQ(image::size_of(part.image), (image::Size{3, 4}));
+  for (uint32_t y = 0; y < 4; ++y) {
+    for (uint32_t x = 0; x < 3; ++x) {
+      const size_t from = size_t(3 + y) * 9 + 2 + x, to = size_t(y) * 3 + x;
+      for (int c = 0; c < 3; ++c) ASSERT_EQ(part.image.rgb[3 * to + c], layer.content.rgb[3 * from + c]) << x << "," << y;
+      ASSERT_EQ(part.image.alpha[to], layer.content.alpha[from]) << x << "," << y;
+    }
+  }
+  EXPECT_DOUBLE_EQ(part.zoom, 9.0 / 4);
+  EXPECT_THROW(preview_area(layer.content, Region{7, 0, 3, 2}), std::invalid_argument);  // past the right edge
+  EXPECT_EQ(preview_area(layer.content, Region{0, 0, 0, 0}).zoom, 1.0);  // empty: the whole layer
+}
+
+TEST(PreviewInput, AZoomedAreaGrowsTheStyleScaleUpToItsMaximum) {
+  const JobInput layer = job_input(60, 40, 10);
+  Settings settings = layer.settings;
+  settings.style_scale = 0.5;
+  EXPECT_DOUBLE_EQ(preview_input(layer.content, layer.styles, settings, 3.0).settings.style_scale, 1.5);
+  EXPECT_DOUBLE_EQ(preview_input(layer.content, layer.styles, settings, 20.0).settings.style_scale,
+                   parameter("style-scale").max);
+  EXPECT_DOUBLE_EQ(preview_input(layer.content, layer.styles, settings).settings.style_scale, 0.5);
+}
+
 TEST(PreviewInput, ShrinksTheLayersAndShortensTheRun) {
   const JobInput layer = job_input(600, 400, 200, /*with_alpha=*/true);
   Settings settings = layer.settings;
