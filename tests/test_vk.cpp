@@ -1,6 +1,8 @@
 // The Vulkan runtime: device listing and choice, clear errors at the limits, dependent
 // dispatches in one submission, sub-allocation, timestamps.
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "ops/relu.h"
 #include "support/kernel_test.h"
@@ -17,6 +19,24 @@ vk::ContextOptions on_device(const std::string& device) {
   options.device = device;
   options.validation = true;
   return options;
+}
+
+TEST(VectorWidth, LavapipeGets512BitsOnAvx512UnlessTheUserChose) {
+  EXPECT_EQ(vk::lavapipe_vector_width(nullptr, true), "512");
+  EXPECT_EQ(vk::lavapipe_vector_width(nullptr, false), std::nullopt);
+  EXPECT_EQ(vk::lavapipe_vector_width("256", true), std::nullopt);
+  EXPECT_EQ(vk::lavapipe_vector_width("", true), std::nullopt);  // set, if empty: the user's
+}
+
+TEST_F(Runtime, TheVectorWidthIsSetBeforeTheDriverLoads) {
+  // The fixture's instance exists: the variable is the user's, or 512 on an AVX-512 CPU.
+  const char* width = std::getenv("LP_NATIVE_VECTOR_WIDTH");
+  if (vk::cpu_has_avx512()) {
+    ASSERT_NE(width, nullptr);
+  }
+  if (width != nullptr && std::string(width) == "512" && ctx().info().name.find("llvmpipe") != std::string::npos) {
+    EXPECT_NE(ctx().info().name.find("512 bits"), std::string::npos) << ctx().info().name;
+  }
 }
 
 TEST_F(Runtime, ListsDevicesWithTypeMemoryAndLimits) {

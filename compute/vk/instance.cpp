@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <utility>
@@ -182,7 +183,28 @@ std::vector<std::string> MessageLog::take() {
   return std::exchange(messages_, {});
 }
 
+std::optional<std::string> lavapipe_vector_width(const char* user, bool cpu_has_avx512) {
+  if (user != nullptr || !cpu_has_avx512) return std::nullopt;
+  return "512";
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_cpu_supports("avx512f");  // the CPU's and the OS's support (XCR0)
+#else
+  return false;
+#endif
+}
+
+void prefer_native_vector_width() {
+  constexpr const char* kVariable = "LP_NATIVE_VECTOR_WIDTH";
+  if (const auto width = lavapipe_vector_width(std::getenv(kVariable), cpu_has_avx512())) {
+    setenv(kVariable, width->c_str(), 0);
+  }
+}
+
 Instance::Instance(bool validation) {
+  prefer_native_vector_width();
   if (validation && !layer_present(kValidationLayer)) {
     throw Error(std::string("validation was requested but ") + kValidationLayer +
                 " is not installed (Debian/Ubuntu: apt install vulkan-validationlayers)");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ struct DeviceInfo {
   bool push_descriptors = false;   // VK_KHR_push_descriptor present (required)
   Limits limits;
 };
+
+// The vector width (LP_NATIVE_VECTOR_WIDTH) this program sets for lavapipe (Mesa's
+// llvmpipe), which compiles shaders for 256-bit vectors unless told: "512" where the CPU
+// has AVX-512 and the user has not set the variable (`user`: its value, null if unset);
+// nothing otherwise. Why 512: docs/design.md § Vector width on lavapipe.
+std::optional<std::string> lavapipe_vector_width(const char* user, bool cpu_has_avx512);
+bool cpu_has_avx512();
+// Sets LP_NATIVE_VECTOR_WIDTH where lavapipe_vector_width() says so. The driver reads it
+// when it loads, at the first instance: Instance's constructor calls this first; a
+// program with threads calls it at its start, before another thread reads the
+// environment (the plug-ins do).
+void prefer_native_vector_width();
 
 // "discrete GPU", "integrated GPU", "CPU", ...
 const char* device_type_name(VkPhysicalDeviceType type);

@@ -58,6 +58,8 @@ Image style_at_scale(const JobInput& input, const Image& layer) {
 
 }  // namespace
 
+void prepare_engine_environment() { vk::prefer_native_vector_width(); }
+
 std::optional<std::string> weights_problem() {
   try {
     read_weights_or_explain(vgg::default_weights_path());

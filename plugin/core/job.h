@@ -19,6 +19,11 @@ namespace nst::plugin {
 
 using image::Image;
 
+// What the engine sets in the process's environment before its first Vulkan instance
+// (vk::prefer_native_vector_width: lavapipe's vector width). The adapters call it first
+// thing, on the main thread, before any worker thread exists.
+void prepare_engine_environment();
+
 // Why a run could not start for want of weights, naming the file looked for and the
 // command that installs it; nothing when the default weight file reads.
 std::optional<std::string> weights_problem();

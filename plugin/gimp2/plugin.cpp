@@ -154,6 +154,7 @@ void run(const gchar* procedure, gint count, const GimpParam* param, gint* retur
     *return_count = 2;
   };
 
+  prepare_engine_environment();
   const auto mode = static_cast<GimpRunMode>(param[0].data.d_int32);
   const gint32 image = param[1].data.d_image, content = param[2].data.d_drawable;
   try {

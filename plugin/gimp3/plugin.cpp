@@ -117,6 +117,7 @@ GimpValueArray* failure(GimpProcedure* procedure, GimpPDBStatusType status, cons
 
 GimpValueArray* run(GimpProcedure* procedure, GimpRunMode mode, GimpImage* image, GimpDrawable** drawables,
                     GimpProcedureConfig* config, gpointer) {
+  prepare_engine_environment();
   try {
     if (!drawables || !drawables[0] || drawables[1]) {
       throw PluginError("Select exactly one layer, the content, to stylise.");
