@@ -217,6 +217,19 @@ TEST(WorkingSizeSchedule, DoublesFromTheWorkingSizeUpToTheFullSize) {
   EXPECT_THROW(style::working_size_schedule({64, 32}, 0, 1), std::invalid_argument);
 }
 
+TEST(WorkingSizeSchedule, EndsAtTheRefinementSize) {
+  using S = image::Size;
+  // 1000×600 at 256 refined up to 700: one doubling (512 is below 80 % of 700), then 700.
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 1, 700), (std::vector<S>{{256, 154}, {512, 307}, {700, 420}}));
+  // A refinement size at or beyond the full size, or 0: the full size.
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 1, 1000), style::working_size_schedule({1000, 600}, 256, 1));
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 1, 4000), style::working_size_schedule({1000, 600}, 256, 1));
+  // No larger than the working size: the working size is the last (and made no larger).
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 256, 2, 256), (std::vector<S>{{128, 77}, {256, 154}}));
+  EXPECT_EQ(style::working_size_schedule({1000, 600}, 512, 1, 301), (std::vector<S>{{301, 181}}));
+  EXPECT_EQ(style::working_size_schedule({300, 101}, 512, 1, 150), (std::vector<S>{{150, 51}}));
+}
+
 TEST(StyleWeight, ScalesWithPixelsOnlyWhenAReferenceIsGiven) {
   style::ObjectiveSpec spec;
   spec.style_weight = 1e4f;
@@ -260,8 +273,28 @@ TEST_F(Run, RefinementScalesTakeTheirOwnStepCount) {
   EXPECT_EQ(seen[6].scale, 2u);
   EXPECT_EQ(seen.back().steps, 8u);
   EXPECT_EQ(result.optimised, (image::Size{48, 40}));
-  r.options.schedule = {{24, 20}};
+  r.options.schedule = {{24, 20}, {96, 40}};
   EXPECT_THROW(style::stylise(network, r, nullptr, style::CancelToken()), std::invalid_argument);
+}
+
+TEST_F(Run, AScheduleEndingBelowTheContentsSizeGivesItsLastImageEnlarged) {
+  vgg::Network network(ctx(), weights_, vgg::Pooling::max);
+  auto r = request(style::OptimizerKind::lbfgs, 4);
+  r.content = content_image(48, 40);
+  r.options.schedule = {{24, 20}};
+  const auto result = style::stylise(network, r, nullptr, style::CancelToken());
+  EXPECT_EQ(result.optimised, (image::Size{24, 20}));
+  EXPECT_EQ(result.steps, 4u);
+  EXPECT_EQ(result.image.width, 48u);
+  EXPECT_EQ(result.image.rgb.size(), 48u * 40 * 3);
+  EXPECT_EQ(result.end.total, 0.0) << "not measured below the content's size";
+  // The same as a schedule that goes on to the full size without a step there.
+  r.options.schedule = {{24, 20}, {48, 40}};
+  r.options.refine_steps = 0;
+  r.options.measure_losses = false;
+  const auto refined_without_steps = style::stylise(network, r, nullptr, style::CancelToken());
+  EXPECT_EQ(refined_without_steps.optimised, (image::Size{48, 40}));
+  EXPECT_EQ(result.image.rgb, refined_without_steps.image.rgb);
 }
 
 // Progress reports after whole steps (a tiled step also reports its tiles).

@@ -271,15 +271,17 @@ std::vector<Size> scale_sizes(Size full, uint32_t scales) {
   return sizes;
 }
 
-std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales) {
+std::vector<Size> working_size_schedule(Size full, uint32_t working_longest, uint32_t scales, uint32_t refine_longest) {
   if (working_longest == 0) throw std::invalid_argument("the working size must be at least 1 px");
-  if (working_longest >= longest(full)) return scale_sizes(full, scales);
+  const auto at = [&](double f) { return f >= 1 ? full : Size{scaled_side(full.width, f), scaled_side(full.height, f)}; };
   const double factor = double(working_longest) / longest(full);
-  std::vector<Size> sizes = scale_sizes({scaled_side(full.width, factor), scaled_side(full.height, factor)}, scales);
-  // Doublings stop short of 80 % of the full size: a scale nearly as large as the last
-  // would cost almost as much and add little.
-  for (double f = 2 * factor; f < kLastDoubling; f *= 2) sizes.push_back({scaled_side(full.width, f), scaled_side(full.height, f)});
-  sizes.push_back(full);
+  const double refine = refine_longest == 0 ? 1.0 : std::min(1.0, double(refine_longest) / longest(full));
+  std::vector<Size> sizes = scale_sizes(at(std::min(factor, refine)), scales);
+  if (refine <= factor) return sizes;
+  // Doublings stop short of 80 % of the refinement size: a scale nearly as large as the
+  // last would cost almost as much and add little.
+  for (double f = 2 * factor; f < kLastDoubling * refine; f *= 2) sizes.push_back(at(f));
+  sizes.push_back(at(refine));
   return sizes;
 }
 
@@ -289,7 +291,10 @@ std::vector<Size> schedule(const Request& request) {
   const Size full{request.content.width, request.content.height};
   const std::vector<Size>& given = request.options.schedule;
   if (given.empty()) return scale_sizes(full, request.options.scales);
-  if (!(given.back() == full)) throw std::invalid_argument("the schedule must end at the content's size");
+  if (given.back().width > full.width || given.back().height > full.height) {
+    throw std::invalid_argument("the schedule must end at the content's size or below, not at " +
+                                image::describe(given.back()) + " for a content of " + image::describe(full));
+  }
   return given;
 }
 
@@ -311,6 +316,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
                const CancelToken& cancel) {
   vk::Context& context = network.context();
   const RunOptions& options = request.options;
+  const Size full{request.content.width, request.content.height};
   const std::vector<Size> sizes = schedule(request);
   const std::vector<uint32_t> steps = steps_per_scale(options, sizes.size());
   StepClock clock(sizes, steps);
@@ -355,7 +361,9 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
         break;
       }
       tiles.steps_done();
-      if (k + 1 == scales && options.measure_losses) measure_losses(objective, initial, x, options, result);
+      if (k + 1 == scales && options.measure_losses && sizes[k] == full) {
+        measure_losses(objective, initial, x, options, result);
+      }
     } catch (const vk::OutOfMemory&) {
       if (!refining) throw;
       clock.skip(sizes, steps, k);
@@ -363,7 +371,7 @@ Result stylise(const vgg::Network& network, const Request& request, const Progre
       break;
     }
   }
-  if (!(result.optimised == sizes.back())) x = resized(x, sizes.back(), "image enlarged");
+  if (!(result.optimised == full)) x = resized(x, full, "image enlarged");
   result.image = to_rgb(context, x, options.preserve_colors ? &content : nullptr);
   result.seconds = clock.elapsed();
   result.peak_device_bytes = context.allocator().peak_bytes();

@@ -26,8 +26,10 @@ struct RunOptions {
   // (scale_sizes()), starting the next from the last result enlarged. 1: the content's
   // size only.
   uint32_t scales = 1;
-  // The sizes of the schedule given outright, coarsest first, the last the content's
-  // size; overrides `scales` (see working_size_schedule()).
+  // The sizes of the schedule given outright, coarsest first; overrides `scales` (see
+  // working_size_schedule()). The last is the content's size, or smaller (no side larger):
+  // the result is then that last scale's image enlarged to the content's size, a quicker
+  // run for a slow device (the plug-in's Draft and Normal on a CPU).
   std::vector<image::Size> schedule;
   // Steps at each scale after the first; unset: `steps`. Refining an image that the first
   // scale has already styled needs fewer steps, and finer steps cost more.
@@ -67,11 +69,16 @@ struct RunOptions {
 // size is `full`. Throws std::invalid_argument for scales = 0.
 std::vector<image::Size> scale_sizes(image::Size full, uint32_t scales);
 
-// The schedule of a run at a working size that ends at the image's full size:
+// The schedule of a run at a working size, refined up to a refinement size:
 // scale_sizes(working, scales), where `working` is `full` with its longest side made
 // working_longest (rounded to nearest; `full` itself when it is no larger), then that size
-// doubled while the doubling stays below 80 % of `full`, then `full`.
-std::vector<image::Size> working_size_schedule(image::Size full, uint32_t working_longest, uint32_t scales);
+// doubled while the doubling stays below 80 % of the refinement size, then the refinement
+// size: `full` with its longest side made refine_longest (0, or no less than full's: `full`
+// itself). The refinement size is the largest optimised: a smaller working size is made
+// that size, and a schedule ending below `full` gives a result enlarged from its last size
+// (RunOptions::schedule).
+std::vector<image::Size> working_size_schedule(image::Size full, uint32_t working_longest, uint32_t scales,
+                                               uint32_t refine_longest = 0);
 
 // A style on the host, as a front end gives it (the objective's StyleTensor is one on the device).
 struct StyleImage {
@@ -127,11 +134,11 @@ struct Result {
   image::Image image;
   // At the initial image and at the result, both at the content's size (with several
   // scales too, so that they compare), before colour preservation; zero when the run
-  // stopped short of the content's size (cancelled, or refining stopped) or was not asked
-  // to measure them (RunOptions::measure_losses).
+  // stopped short of the content's size (cancelled, refining stopped, or a schedule that
+  // ends below it) or was not asked to measure them (RunOptions::measure_losses).
   LossTerms start, end;
   uint32_t steps = 0;  // taken in all, over every scale (fewer when cancelled or refining stopped)
-  image::Size optimised;      // the finest size optimised: the content's, unless refining stopped
+  image::Size optimised;      // the finest size optimised: the schedule's last, unless refining stopped
   TilePlan tiles;             // the finest scale's tiles (one: untiled)
   uint32_t lbfgs_history = 0; // at the finest scale: the pairs memory allowed (L-BFGS)
   uint64_t peak_device_bytes = 0;  // the most the engine held on the device during the run
